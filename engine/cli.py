@@ -1,0 +1,41 @@
+"""The `storegate` command: thin. Each command lives in engine/commands/ and registers itself."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from engine.commands import apply_cmd, demo, plan_cmd, sandbox_cmd, show, state_cmd, validate
+from engine.errors import StoregateError
+
+app = typer.Typer(
+    name="storegate",
+    help="Declare who may buy in your B2B stores; plan and apply it like Terraform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (validate, plan_cmd, apply_cmd, show, state_cmd, sandbox_cmd, demo):
+    module.register(app)
+
+
+def main() -> None:
+    """Console entry point: one clean line on stderr for every storegate error, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except StoregateError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,1 @@
+"""One module per `storegate` command group; each exposes register(app)."""

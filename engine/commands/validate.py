@@ -1,0 +1,11 @@
+"""Command module; filled in by its issue."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def validate() -> None:
+        """Check the access repo."""

@@ -1,0 +1,236 @@
+"""A frozen Plan of Changes, and its saved form.
+
+A saved plan is the JSON document `engine.render.json` prints, plus a checksum over its body, so an
+edited plan is refused. `format_version` is bumped on any incompatible change of that document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from engine.errors import PlanTampered
+
+FORMAT_VERSION = 1
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    GRANT = "grant"
+    REVOKE = "revoke"
+    DELETE = "delete"
+    MANUAL = "manual"
+
+
+REMOVING_ACTIONS = frozenset({Action.REVOKE, Action.DELETE})
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value known only after another change of the same apply, e.g. a new store customer's id."""
+
+    address: str
+    attribute: str = "id"
+
+    def to_json(self) -> dict[str, str]:
+        return {"$ref": self.address, "attribute": self.attribute}
+
+
+def value_to_json(value: Any) -> Any:
+    return value.to_json() if isinstance(value, Ref) else value
+
+
+def value_from_json(value: Any) -> Any:
+    if isinstance(value, dict) and "$ref" in value:
+        return Ref(str(value["$ref"]), str(value.get("attribute", "id")))
+    return value
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    """One operation on one live record.
+
+    `phase` orders the apply (see engine.diff.Phase); `id` is unique in a plan because a record can
+    be touched twice (a contact's fields, then the store ids written back).
+    """
+
+    address: str
+    system: str
+    kind: str
+    key: str
+    account: str
+    action: Action
+    fields: tuple[FieldChange, ...]
+    reason: str
+    phase: int
+    remote_id: str | None = None
+    fingerprint: str | None = None
+    depends_on: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    create_fields: tuple[FieldChange, ...] = ()
+    """Values sent only on create (required fields the YAML does not manage afterwards)."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.address}#{self.phase}"
+
+    def after(self) -> dict[str, Any]:
+        return {f.name: f.after for f in (*self.create_fields, *self.fields)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "address": self.address,
+            "system": self.system,
+            "kind": self.kind,
+            "key": self.key,
+            "account": self.account,
+            "action": self.action.value,
+            "phase": self.phase,
+            "remote_id": self.remote_id,
+            "fingerprint": self.fingerprint,
+            "reason": self.reason,
+            "depends_on": list(self.depends_on),
+            "warnings": list(self.warnings),
+            "fields": [_field_json(f) for f in self.fields],
+            "create_fields": [_field_json(f) for f in self.create_fields],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Change:
+        return cls(
+            address=data["address"],
+            system=data["system"],
+            kind=data["kind"],
+            key=data["key"],
+            account=data["account"],
+            action=Action(data["action"]),
+            fields=tuple(_field_from_json(f) for f in data["fields"]),
+            reason=data["reason"],
+            phase=int(data["phase"]),
+            remote_id=data.get("remote_id"),
+            fingerprint=data.get("fingerprint"),
+            depends_on=tuple(data.get("depends_on", ())),
+            warnings=tuple(data.get("warnings", ())),
+            create_fields=tuple(_field_from_json(f) for f in data.get("create_fields", ())),
+        )
+
+
+def _field_json(f: FieldChange) -> dict[str, Any]:
+    return {"name": f.name, "before": value_to_json(f.before), "after": value_to_json(f.after)}
+
+
+def _field_from_json(data: dict[str, Any]) -> FieldChange:
+    return FieldChange(data["name"], value_from_json(data["before"]), value_from_json(data["after"]))
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    code: str
+    message: str
+    address: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "address": self.address}
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    warnings: tuple[PlanWarning, ...] = ()
+    lineage: str | None = None
+    serial: int = 0
+    managed_contacts: int = 0
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def counts(self) -> Counter[Action]:
+        return Counter(c.action for c in self.changes)
+
+    def by_id(self) -> dict[str, Change]:
+        return {c.id: c for c in self.changes}
+
+    def to_json(self) -> dict[str, Any]:
+        counts = self.counts()
+        return {
+            "format_version": self.format_version,
+            "created_at": self.created_at,
+            "lineage": self.lineage,
+            "serial": self.serial,
+            "managed_contacts": self.managed_contacts,
+            "summary": {a.value: counts.get(a, 0) for a in Action},
+            "warnings": [w.to_json() for w in self.warnings],
+            "changes": [c.to_json() for c in self.changes],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        return cls(
+            changes=tuple(Change.from_json(c) for c in data["changes"]),
+            warnings=tuple(
+                PlanWarning(w["code"], w["message"], w.get("address")) for w in data["warnings"]
+            ),
+            lineage=data.get("lineage"),
+            serial=int(data.get("serial", 0)),
+            managed_contacts=int(data.get("managed_contacts", 0)),
+            created_at=data["created_at"],
+            format_version=int(data["format_version"]),
+        )
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def dump_plan(plan: Plan) -> str:
+    """The saved-plan document: the JSON plan plus a checksum of it."""
+    body = plan.to_json()
+    return json.dumps({**body, "checksum": _checksum(body)}, indent=2, ensure_ascii=False) + "\n"
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(dump_plan(plan), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_plan(path: Path) -> Plan:
+    where = str(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanTampered(f"{where}: not a storegate plan file ({exc})") from None
+    if not isinstance(data, dict) or "checksum" not in data or "format_version" not in data:
+        raise PlanTampered(f"{where}: not a storegate plan file (no checksum or format_version)")
+    version = data.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise PlanTampered(
+            f"{where}: plan format_version {version!r} is newer than this storegate understands "
+            f"({FORMAT_VERSION}); upgrade storegate or re-run plan"
+        )
+    claimed = data.pop("checksum")
+    if _checksum(data) != claimed:
+        raise PlanTampered(f"{where}: checksum mismatch: the plan was edited after it was made; re-run plan")
+    try:
+        return Plan.from_json(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanTampered(f"{where}: malformed plan ({exc}); re-run plan") from None
