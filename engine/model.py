@@ -89,9 +89,9 @@ class SalesforceSystem(Strict):
     ca_bundle: Setting | None = Field(None, description="CA file to trust (the sandbox's ca.pem)")
     api_version: str = "59.0"
     profile: Literal["storeconnect", "cpq_ecommerce"] = "storeconnect"
-    fields: dict[str, str] = Field(
+    fields: dict[str, str | None] = Field(
         default_factory=dict,
-        description="override a profile's field API name, by storegate field name",
+        description="override a profile's field API name, by storegate field name (null: unmapped)",
     )
     account_filter: str | None = Field(None, description="SOQL condition limiting Account reads")
     contact_filter: str | None = Field(None, description="SOQL condition limiting Contact reads")

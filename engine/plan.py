@@ -83,6 +83,8 @@ class Change:
     warnings: tuple[str, ...] = ()
     create_fields: tuple[FieldChange, ...] = ()
     """Values sent only on create (required fields the YAML does not manage afterwards)."""
+    source: str | None = None
+    """Where the YAML declares this record, as "path:line" (None for a removed one)."""
 
     @property
     def id(self) -> str:
@@ -108,6 +110,7 @@ class Change:
             "warnings": list(self.warnings),
             "fields": [_field_json(f) for f in self.fields],
             "create_fields": [_field_json(f) for f in self.create_fields],
+            "source": self.source,
         }
 
     @classmethod
@@ -127,6 +130,7 @@ class Change:
             depends_on=tuple(data.get("depends_on", ())),
             warnings=tuple(data.get("warnings", ())),
             create_fields=tuple(_field_from_json(f) for f in data.get("create_fields", ())),
+            source=data.get("source"),
         )
 
 

@@ -7,7 +7,8 @@ names (never the system's API names, which stay inside the provider):
 - `read(scope)` reads the live records in scope in bulk (fewest calls), keyed like the desired ones.
 - `apply(changes, on_batch)` writes changes in the system's largest batches, reporting each batch's
   results through `on_batch` as soon as it lands, so state is saved between batches.
-- `verify(keys)` re-reads records after a revocation, for the receipt.
+- `verify(changes)` re-reads the records a revocation touched and checks each expected value, for
+  the receipt apply writes.
 """
 
 from __future__ import annotations
@@ -154,7 +155,8 @@ class Provider(Protocol):
     def apply(self, changes: Sequence[Change], on_batch: BatchCallback) -> None:
         """Apply changes (Refs already resolved), reporting every change's result via on_batch."""
 
-    def verify(self, keys: Sequence[str]) -> list[Check]: ...
+    def verify(self, changes: Sequence[Change]) -> list[Check]:
+        """Re-read the records these (revoke/delete) changes touched; one Check per expectation."""
 
     def calls(self) -> int:
         """API calls made so far."""
