@@ -1,0 +1,83 @@
+"""The state document's JSON form, and the upgrades from older versions of it.
+
+Every backend stores the same document, so they share this codec: `encode` writes the current
+version; `decode` checks the shape, refuses a newer version and runs the upgrade chain on an older
+one. `UPGRADES[n]` turns a version-n document into a version-(n+1) one; version 1 is current, so the
+chain is empty until the format changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from engine.errors import StateError
+from state.base import STATE_VERSION, ResourceState, StateDocument
+
+Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
+
+UPGRADES: Mapping[int, Upgrade] = {}
+
+
+class MalformedState(ValueError):
+    """The text is not a state document; the backend turns this into a StateError with its hint."""
+
+
+def encode(document: StateDocument) -> str:
+    return json.dumps(document.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def upgrade(
+    data: dict[str, Any], where: str, upgrades: Mapping[int, Upgrade] = UPGRADES
+) -> dict[str, Any]:
+    """Bring a decoded document up to STATE_VERSION, one version at a time."""
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise MalformedState(f"version is {version!r}, not an integer")
+    if version > STATE_VERSION:
+        raise StateError(
+            f"{where}: state version {version} is newer than this storegate understands "
+            f"({STATE_VERSION}); upgrade storegate (a newer release wrote this state)"
+        )
+    while version < STATE_VERSION:
+        step = upgrades.get(version)
+        if step is None:
+            raise StateError(
+                f"{where}: state version {version} is not one storegate can upgrade from "
+                f"(it knows {STATE_VERSION} and the upgrades from {sorted(upgrades) or 'none'})"
+            )
+        data = step(data)
+        version += 1
+        data["version"] = version
+    return data
+
+
+def decode(text: str, where: str, upgrades: Mapping[int, Upgrade] = UPGRADES) -> StateDocument:
+    """Parse a stored document. Raises MalformedState for anything that is not one."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MalformedState(f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise MalformedState(f"expected a JSON object, found {type(data).__name__}")
+    data = upgrade(data, where, upgrades)
+    lineage, serial, resources = data.get("lineage"), data.get("serial"), data.get("resources")
+    if not isinstance(lineage, str) or not lineage:
+        raise MalformedState("lineage is missing")
+    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+        raise MalformedState(f"serial is {serial!r}, not a non-negative integer")
+    if not isinstance(resources, dict):
+        raise MalformedState("resources is not an object")
+    decoded: dict[str, ResourceState] = {}
+    for address, raw in resources.items():
+        if not isinstance(raw, dict):
+            raise MalformedState(f"resource {address} is not an object")
+        try:
+            resource = ResourceState.from_json(raw)
+        except KeyError as exc:
+            raise MalformedState(f"resource {address} has no {exc.args[0]!r}") from None
+        if resource.address != address:
+            raise MalformedState(f"resource {address} says its address is {resource.address}")
+        decoded[address] = resource
+    return StateDocument(lineage=lineage, serial=serial, resources=decoded, version=STATE_VERSION)
