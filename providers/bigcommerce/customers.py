@@ -1,0 +1,76 @@
+"""BigCommerce v3 customers on the wire: the fields storegate manages, bulk reads, lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from engine.errors import ProviderError
+from engine.model import email_key
+from providers.base import LiveRecord
+from providers.bigcommerce.client import BigCommerceClient, error_text
+from providers.bigcommerce.desired import KIND, SYSTEM
+
+PATH = "/v3/customers"
+FIELDS = ("email", "first_name", "last_name", "company", "customer_group_id")
+"""storegate's customer fields; BigCommerce happens to use the same names."""
+FILTER_CHUNK = 50
+"""Values per `:in` filter: keeps the query string far below URL length limits."""
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def live_record(customer: Mapping[str, Any]) -> LiveRecord:
+    return LiveRecord(
+        system=SYSTEM,
+        kind=KIND,
+        key=email_key(str(customer["email"])),
+        id=str(customer["id"]),
+        fields={name: customer.get(name) for name in FIELDS},
+        access="active",
+    )
+
+
+class CustomerReader:
+    """Reads customers in the fewest calls: the largest page, or `:in` filters in chunks."""
+
+    def __init__(self, client: BigCommerceClient, page_size: int) -> None:
+        self._client = client
+        self._page_size = page_size
+
+    def all(self) -> list[dict[str, Any]]:
+        return self._pages({})
+
+    def by_emails(self, emails: Iterable[str]) -> list[dict[str, Any]]:
+        return self._filtered("email:in", sorted({email_key(e) for e in emails}))
+
+    def by_ids(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        return self._filtered("id:in", sorted({i for i in ids if i.isdigit()}, key=int))
+
+    def _filtered(self, name: str, values: Sequence[str]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for chunk in chunks(values, FILTER_CHUNK):
+            found.extend(self._pages({name: ",".join(chunk)}))
+        return found
+
+    def _pages(self, filters: Mapping[str, str]) -> list[dict[str, Any]]:
+        customers: list[dict[str, Any]] = []
+        page, total_pages = 1, 1
+        while page <= total_pages:
+            params: dict[str, str | int] = {**filters, "limit": self._page_size, "page": page}
+            response = self._client.request("GET", PATH, params=params)
+            if response.status_code == 422:
+                raise ProviderError(
+                    f"bigcommerce: listing customers failed: {error_text(response)}"
+                )
+            body = response.json()
+            customers.extend(body.get("data") or [])
+            pagination = (body.get("meta") or {}).get("pagination") or {}
+            total_pages = int(pagination.get("total_pages") or 1)
+            page += 1
+        return customers
