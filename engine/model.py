@@ -153,7 +153,9 @@ class Config(Strict):
 
 
 class Account(Strict):
-    name: str = Field(min_length=1, description="Salesforce Account.Name unless salesforce_id pins it")
+    name: str = Field(
+        min_length=1, description="Salesforce Account.Name unless salesforce_id pins it"
+    )
     salesforce_id: str | None = Field(None, pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
     active: bool | None = None
     credit_hold: bool | None = None

@@ -139,7 +139,9 @@ def _field_json(f: FieldChange) -> dict[str, Any]:
 
 
 def _field_from_json(data: dict[str, Any]) -> FieldChange:
-    return FieldChange(data["name"], value_from_json(data["before"]), value_from_json(data["after"]))
+    return FieldChange(
+        data["name"], value_from_json(data["before"]), value_from_json(data["after"])
+    )
 
 
 @dataclass(frozen=True)
@@ -153,12 +155,38 @@ class PlanWarning:
 
 
 @dataclass(frozen=True)
+class ManagedRecord:
+    """A record the access repo declares and that exists live: apply records it in state even when
+    nothing changes, so removing it from the YAML later plans a revocation."""
+
+    address: str
+    system: str
+    kind: str
+    key: str
+    id: str
+    account: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "address": self.address,
+            "system": self.system,
+            "kind": self.kind,
+            "key": self.key,
+            "id": self.id,
+            "account": self.account,
+        }
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...]
     warnings: tuple[PlanWarning, ...] = ()
     lineage: str | None = None
     serial: int = 0
     managed_contacts: int = 0
+    managed: tuple[ManagedRecord, ...] = ()
+    forget: tuple[str, ...] = ()
+    """Addresses to drop from state after apply: revoked records the YAML no longer declares."""
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
 
@@ -183,6 +211,8 @@ class Plan:
             "summary": {a.value: counts.get(a, 0) for a in Action},
             "warnings": [w.to_json() for w in self.warnings],
             "changes": [c.to_json() for c in self.changes],
+            "managed": [m.to_json() for m in self.managed],
+            "forget": list(self.forget),
         }
 
     @classmethod
@@ -195,6 +225,8 @@ class Plan:
             lineage=data.get("lineage"),
             serial=int(data.get("serial", 0)),
             managed_contacts=int(data.get("managed_contacts", 0)),
+            managed=tuple(ManagedRecord(**m) for m in data.get("managed", ())),
+            forget=tuple(data.get("forget", ())),
             created_at=data["created_at"],
             format_version=int(data["format_version"]),
         )
@@ -233,7 +265,9 @@ def load_plan(path: Path) -> Plan:
         )
     claimed = data.pop("checksum")
     if _checksum(data) != claimed:
-        raise PlanTampered(f"{where}: checksum mismatch: the plan was edited after it was made; re-run plan")
+        raise PlanTampered(
+            f"{where}: checksum mismatch: the plan was edited after it was made; re-run plan"
+        )
     try:
         return Plan.from_json(data)
     except (KeyError, TypeError, ValueError) as exc:

@@ -12,7 +12,9 @@ from engine.model import ENV_REF
 _resolved_secrets: set[str] = set()
 
 
-def resolve(value: str, where: str, *, secret: bool = False, env: Mapping[str, str] | None = None) -> str:
+def resolve(
+    value: str, where: str, *, secret: bool = False, env: Mapping[str, str] | None = None
+) -> str:
     """The value of a setting: `env:NAME` is read from the environment, anything else is literal.
 
     `where` names the setting (e.g. "systems.salesforce.auth.session_id") for the error message.

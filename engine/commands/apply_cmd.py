@@ -1,9 +1,120 @@
-"""Command module; filled in by its issue."""
+"""`storegate apply`: converge the live systems, from a saved plan or a fresh one."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import typer
+from rich.progress import Progress
+
+from engine.apply import ApplyOutcome, apply_plan, check_fresh
+from engine.apply import Progress as ProgressCallback
+from engine.commands.plan_cmd import plan_in
+from engine.commands.session import Session, echo, open_session, use_color
+from engine.errors import StalePlan, StoregateError
+from engine.plan import Plan, load_plan
+from engine.receipt import Receipt, revocations, verify_revocations
+from engine.render import render
+from engine.safety import assess, enforce
+
+RECEIPTS = Path(".storegate") / "receipts"
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    @app.command()
+    def apply(
+        plan_file: Path | None = typer.Argument(
+            None, help="A plan saved by `storegate plan --out`."
+        ),
+        directory: Path = typer.Option(Path("."), "--dir", help="The access repo."),
+        auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for yes."),
+        allow_mass_revoke: bool = typer.Option(
+            False, "--allow-mass-revoke", help="Go past the safety policy's revocation limits."
+        ),
+        lock_timeout: float = typer.Option(
+            30.0, "--lock-timeout", help="Seconds to wait for the lock."
+        ),
+        no_color: bool = typer.Option(False, "--no-color"),
+    ) -> None:
+        """Make the live systems match the access repo (or exactly a saved plan)."""
+        saved = load_plan(plan_file) if plan_file is not None else None
+        if saved is None and not auto_approve and not sys.stdin.isatty():
+            raise StoregateError(
+                "refusing to apply without a saved plan or --auto-approve when not on a terminal"
+            )
+        color = use_color(no_color)
+        with open_session(directory) as session:
+            lock = session.backend.lock("apply", lock_timeout)
+            try:
+                code = _apply(session, saved, auto_approve, allow_mass_revoke, color)
+            finally:
+                session.backend.unlock(lock.id)
+        raise typer.Exit(code)
+
+
+def _apply(
+    session: Session, saved: Plan | None, auto_approve: bool, allow_mass_revoke: bool, color: bool
+) -> int:
+    state = session.backend.read()
+    if saved is not None:
+        for provider in session.providers.values():
+            provider.check()
+        check_fresh(saved, state, session.providers)
+        plan = saved
+    else:
+        plan = plan_in(session)
+        if plan.serial != state.serial:
+            raise StalePlan("the state changed while planning; re-run apply")
+        echo(render(plan, "text", color=color))
+        if plan.empty and not plan.managed:
+            return 0
+        if not plan.empty and not auto_approve and not typer.confirm("Apply these changes?"):
+            echo("Apply cancelled; nothing was changed.")
+            return 1
+    enforce(assess(plan, session.desired.config.safety), allow_mass_revoke)
+    with _progress(len(plan.changes), color) as advance:
+        outcome = apply_plan(plan, session.backend, state, session.providers, advance)
+    receipt = verify_revocations(
+        revocations(plan.changes, set(outcome.succeeded)),
+        session.providers,
+        session.root / RECEIPTS,
+    )
+    _report(plan, outcome, receipt)
+    return 0 if not outcome.failed and receipt.ok else 1
+
+
+@contextmanager
+def _progress(total: int, color: bool) -> Iterator[ProgressCallback | None]:
+    if not color or total < 20:
+        yield None
+        return
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Applying", total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _report(plan: Plan, outcome: ApplyOutcome, receipt: Receipt) -> None:
+    changes = plan.by_id()
+    for change_id, error in sorted(outcome.failed.items()):
+        change = changes.get(change_id)
+        label = f"{change.action.value} {change.address}" if change else change_id
+        echo(f"failed: {label}: {error}", err=True)
+    done = len(outcome.succeeded)
+    failed = len([r for r in outcome.results.values() if not r.ok])
+    echo(
+        f"Apply complete: {done} succeeded, {failed} failed, {len(outcome.skipped)} skipped."
+        if plan.changes
+        else "No changes. State records what storegate manages."
+    )
+    if receipt.path is not None:
+        verdict = "all revocations verified" if receipt.ok else "REVOCATION NOT COMPLETE"
+        echo(f"Revocation receipt ({verdict}): {receipt.path}")
+        for check in receipt.failures:
+            echo(
+                f"not revoked: {check.address} in {check.system}: {check.what}: expected "
+                f"{check.expected!r}, saw {check.seen!r}",
+                err=True,
+            )

@@ -1,9 +1,23 @@
-"""Command module; filled in by its issue."""
+"""`storegate show PLAN`: render a saved plan."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from engine.commands.plan_cmd import Format
+from engine.commands.session import echo, use_color
+from engine.plan import load_plan
+from engine.render import render
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    @app.command()
+    def show(
+        plan_file: Path = typer.Argument(..., help="A plan saved by `storegate plan --out`."),
+        fmt: Format = typer.Option(Format.text, "--format"),
+        no_color: bool = typer.Option(False, "--no-color"),
+    ) -> None:
+        """Print a saved plan (checksum verified)."""
+        echo(render(load_plan(plan_file), fmt.value, color=use_color(no_color)))

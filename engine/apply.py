@@ -1,0 +1,231 @@
+"""Executes a Plan: phase order, provider batches, dependants of a failure skipped, state saved after
+every batch so a crash at any point leaves a state from which a re-run converges."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from engine.errors import PlanTampered, StalePlan
+from engine.plan import Action, Change, FieldChange, Plan, Ref
+from providers.base import ChangeResult, LiveRecord, Provider, Scope
+from state.base import ResourceState, StateBackend, StateDocument
+
+Progress = Callable[[int], None]
+"""Called with the number of changes just finished."""
+
+
+@dataclass
+class ApplyOutcome:
+    results: dict[str, ChangeResult] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    state: StateDocument | None = None
+
+    @property
+    def failed(self) -> dict[str, str]:
+        out = {cid: r.error or "failed" for cid, r in self.results.items() if not r.ok}
+        out.update(self.skipped)
+        return out
+
+    @property
+    def succeeded(self) -> list[str]:
+        return [cid for cid, r in self.results.items() if r.ok]
+
+
+def check_fresh(plan: Plan, state: StateDocument, providers: Mapping[str, Provider]) -> None:
+    """Refuse a plan made against another state, an older state, or live records that moved since."""
+    if plan.lineage is not None and plan.lineage != state.lineage:
+        raise PlanTampered(
+            f"the plan belongs to state lineage {plan.lineage}, this state is {state.lineage}; "
+            "re-run plan against this repo's state"
+        )
+    if plan.serial != state.serial or (plan.lineage is None and state.resources):
+        raise StalePlan(
+            f"the state changed since the plan was made (serial {plan.serial} -> {state.serial}): "
+            "another apply ran; re-run plan"
+        )
+    moved: list[str] = []
+    for system, changes in _by_system(plan.changes).items():
+        provider = providers.get(system)
+        if provider is None:
+            raise PlanTampered(
+                f"the plan changes {system}, which storegate.yaml does not configure"
+            )
+        moved.extend(_moved(changes, provider))
+    if moved:
+        shown = "; ".join(moved[:20]) + (f"; and {len(moved) - 20} more" if len(moved) > 20 else "")
+        raise StalePlan(f"live records changed since the plan was made: {shown}. Re-run plan.")
+
+
+def _moved(changes: Sequence[Change], provider: Provider) -> list[str]:
+    keys = frozenset(c.key for c in changes)
+    ids = frozenset(c.remote_id for c in changes if c.remote_id)
+    live = provider.read(Scope(keys=keys, ids=ids, full=False))
+    by_id: dict[str, LiveRecord] = {r.id: r for r in live}
+    by_key: dict[str, LiveRecord] = {r.key: r for r in live}
+    out: list[str] = []
+    for change in changes:
+        if change.remote_id:
+            found = by_id.get(change.remote_id)
+            if found is None:
+                out.append(f"{change.address} no longer exists")
+            elif change.fingerprint and found.fingerprint != change.fingerprint:
+                out.append(f"{change.address} was modified")
+        elif change.action is Action.CREATE and change.key in by_key:
+            out.append(f"{change.address} now exists")
+    return sorted(set(out))
+
+
+def _by_system(changes: Sequence[Change]) -> dict[str, list[Change]]:
+    out: dict[str, list[Change]] = defaultdict(list)
+    for change in changes:
+        out[change.system].append(change)
+    return out
+
+
+class Applier:
+    def __init__(
+        self,
+        plan: Plan,
+        backend: StateBackend,
+        state: StateDocument,
+        providers: Mapping[str, Provider],
+        progress: Progress | None = None,
+    ) -> None:
+        self.plan = plan
+        self.backend = backend
+        self.state = state
+        self.providers = providers
+        self.progress = progress
+        self.outcome = ApplyOutcome()
+        self.resolved: dict[str, dict[str, Any]] = defaultdict(dict)
+        self.changes = plan.by_id()
+
+    def run(self) -> ApplyOutcome:
+        self._record_managed()
+        phases = sorted({c.phase for c in self.plan.changes})
+        for phase in phases:
+            in_phase = [c for c in self.plan.changes if c.phase == phase]
+            for system, changes in _by_system(in_phase).items():
+                self._run_batch(system, changes)
+        self._forget_revoked()
+        self.outcome.state = self.state
+        return self.outcome
+
+    def _record_managed(self) -> None:
+        changed = False
+        for record in self.plan.managed:
+            self.resolved[record.address]["id"] = record.id
+            entry = ResourceState(
+                record.address, record.system, record.kind, record.key, record.id, record.account
+            )
+            if self.state.resources.get(record.address) != entry:
+                self.state.resources[record.address] = entry
+                changed = True
+        if changed:
+            self._save()
+
+    def _run_batch(self, system: str, changes: Sequence[Change]) -> None:
+        ready: list[Change] = []
+        for change in changes:
+            blocked = self._blocked_by(change)
+            if blocked:
+                self.outcome.skipped[change.id] = blocked
+                continue
+            resolved = self._resolve(change)
+            if isinstance(resolved, str):
+                self.outcome.skipped[change.id] = resolved
+            else:
+                ready.append(resolved)
+        if self.progress is not None and len(ready) < len(changes):
+            self.progress(len(changes) - len(ready))
+        if not ready:
+            return
+        self.providers[system].apply(ready, self._on_batch)
+        for change in ready:
+            if change.id not in self.outcome.results:
+                self.outcome.results[change.id] = ChangeResult(
+                    change.id, False, error=f"{system} reported no result for this change"
+                )
+
+    def _blocked_by(self, change: Change) -> str | None:
+        for dependency in change.depends_on:
+            if dependency in self.outcome.skipped:
+                return f"skipped: depends on {dependency}, which was skipped"
+            result = self.outcome.results.get(dependency)
+            if result is not None and not result.ok:
+                return f"skipped: depends on {dependency}, which failed"
+        return None
+
+    def _resolve(self, change: Change) -> Change | str:
+        def value(v: Any) -> Any:
+            if not isinstance(v, Ref):
+                return v
+            known = self.resolved.get(v.address, {})
+            if v.attribute not in known:
+                raise LookupError(f"skipped: {v.address} has no {v.attribute} yet")
+            return known[v.attribute]
+
+        try:
+            fields = tuple(FieldChange(f.name, f.before, value(f.after)) for f in change.fields)
+            extra = tuple(
+                FieldChange(f.name, f.before, value(f.after)) for f in change.create_fields
+            )
+        except LookupError as exc:
+            return str(exc)
+        remote_id = change.remote_id
+        if remote_id is None and change.action is not Action.CREATE:
+            remote_id = self.resolved.get(change.address, {}).get("id")
+            if remote_id is None:
+                return f"skipped: {change.address} was not created"
+        return replace(change, fields=fields, create_fields=extra, remote_id=remote_id)
+
+    def _on_batch(self, results: Sequence[ChangeResult]) -> None:
+        for result in results:
+            self.outcome.results[result.change_id] = result
+            change = self.changes.get(result.change_id)
+            if change is None or not result.ok:
+                continue
+            remote_id = result.remote_id or change.remote_id
+            known = self.resolved[change.address]
+            if remote_id:
+                known["id"] = remote_id
+            known.update(result.attributes)
+            if change.action is Action.DELETE:
+                self.state.resources.pop(change.address, None)
+            else:
+                self.state.resources[change.address] = ResourceState(
+                    change.address,
+                    change.system,
+                    change.kind,
+                    change.key,
+                    remote_id,
+                    change.account,
+                )
+        self._save()
+        if self.progress is not None:
+            self.progress(len(results))
+
+    def _forget_revoked(self) -> None:
+        failed = set(self.outcome.failed)
+        pending = {self.changes[cid].address for cid in failed if cid in self.changes}
+        dropped = [a for a in self.plan.forget if a not in pending and a in self.state.resources]
+        for address in dropped:
+            del self.state.resources[address]
+        if dropped:
+            self._save()
+
+    def _save(self) -> None:
+        self.state = self.backend.write(self.state, self.state.serial)
+
+
+def apply_plan(
+    plan: Plan,
+    backend: StateBackend,
+    state: StateDocument,
+    providers: Mapping[str, Provider],
+    progress: Progress | None = None,
+) -> ApplyOutcome:
+    return Applier(plan, backend, state, providers, progress).run()

@@ -1,0 +1,26 @@
+"""Builds the providers storegate.yaml configures, Salesforce first (the apply order relies on it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.model import Config
+from providers.base import Provider
+
+
+def open_providers(config: Config, root: Path) -> dict[str, Provider]:
+    from providers.salesforce import SalesforceProvider
+
+    providers: dict[str, Provider] = {
+        "salesforce": SalesforceProvider(config.systems.salesforce, root)
+    }
+    if config.systems.bigcommerce is not None:
+        from providers.bigcommerce import BigCommerceProvider
+
+        providers["bigcommerce"] = BigCommerceProvider(config.systems.bigcommerce, root)
+    return providers
+
+
+def close_all(providers: dict[str, Provider]) -> None:
+    for provider in providers.values():
+        provider.close()
