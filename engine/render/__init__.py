@@ -1,0 +1,28 @@
+"""Plan renderers, one per output format; each redacts secrets from what it returns."""
+
+from __future__ import annotations
+
+from engine.errors import ConfigError
+from engine.plan import Plan
+from engine.render.github import render_github
+from engine.render.json import render_json
+from engine.render.markdown import render_markdown
+from engine.render.text import render_text
+
+FORMATS = ("text", "markdown", "json", "github")
+
+
+def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
+    """`plan` in the format named `fmt` (one of FORMATS); `color` applies to text only."""
+    if fmt == "text":
+        return render_text(plan, color=color)
+    if fmt == "markdown":
+        return render_markdown(plan)
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "github":
+        return render_github(plan)
+    raise ConfigError(f"unknown plan format {fmt!r}; use one of: {', '.join(FORMATS)}")
+
+
+__all__ = ["FORMATS", "render", "render_github", "render_json", "render_markdown", "render_text"]

@@ -1,0 +1,92 @@
+"""The terminal plan, Terraform-like: warnings, a block per change grouped by account, a summary."""
+
+from __future__ import annotations
+
+from engine.plan import Action, Change, FieldChange, Plan, PlanWarning
+from engine.redact import Redactor
+from engine.render.values import (
+    PHRASES,
+    SYMBOLS,
+    change_fields,
+    format_value,
+    group_by_account,
+    printable,
+    summary_line,
+)
+
+_RESET = "\x1b[0m"
+_STYLES: dict[str, str] = {
+    "create": "\x1b[32m",
+    "update": "\x1b[33m",
+    "remove": "\x1b[31m",
+    "manual": "\x1b[35m",
+    "warning": "\x1b[1;33m",
+    "heading": "\x1b[1m",
+    "dim": "\x1b[2m",
+}
+_ACTION_STYLE: dict[Action, str] = {
+    Action.CREATE: "create",
+    Action.GRANT: "create",
+    Action.UPDATE: "update",
+    Action.REVOKE: "remove",
+    Action.DELETE: "remove",
+    Action.MANUAL: "manual",
+}
+
+
+class _Painter:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, style: str) -> str:
+        return f"{_STYLES[style]}{text}{_RESET}" if self.color else text
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    redactor = Redactor()
+    plan = redactor.plan(plan)
+    paint = _Painter(color)
+    lines: list[str] = []
+    lines += _warning_lines(plan, paint)
+    for account, changes in group_by_account(plan.changes):
+        lines.append(paint(f"Account {printable(account)}", "heading"))
+        lines.append("")
+        for change in changes:
+            lines += _change_lines(change, paint)
+            lines.append("")
+    lines.append(paint(summary_line(plan), "heading"))
+    return redactor.text("\n".join(lines) + "\n")
+
+
+def _warning_lines(plan: Plan, paint: _Painter) -> list[str]:
+    items = [_plan_warning(w) for w in plan.warnings]
+    items += [f"{printable(c.address)}: {printable(w)}" for c in plan.changes for w in c.warnings]
+    if not items:
+        return []
+    return [paint("Warnings:", "warning"), *(f"  {paint('!', 'warning')} {i}" for i in items), ""]
+
+
+def _plan_warning(warning: PlanWarning) -> str:
+    where = f" ({printable(warning.address)})" if warning.address else ""
+    return f"[{printable(warning.code)}] {printable(warning.message)}{where}"
+
+
+def _change_lines(change: Change, paint: _Painter) -> list[str]:
+    style = _ACTION_STYLE[change.action]
+    head = f"{SYMBOLS[change.action]} {printable(change.address)} {PHRASES[change.action]}"
+    context = f"{printable(change.system)} {printable(change.kind)}"
+    if change.source:
+        context += f", {printable(change.source)}"
+    lines = [f"  {paint(head, style)} {paint(f'({context})', 'dim')}"]
+    if change.reason:
+        lines.append(f"      # {printable(change.reason)}")
+    lines += [_field_line(f, create_only) for f, create_only in change_fields(change)]
+    if change.depends_on:
+        lines.append(f"      # after {', '.join(printable(d) for d in change.depends_on)}")
+    return lines
+
+
+def _field_line(field: FieldChange, create_only: bool) -> str:
+    suffix = "  (on create only)" if create_only else ""
+    before, after = format_value(field.before), format_value(field.after)
+    return f"      {printable(field.name)}: {printable(before)} -> {printable(after)}{suffix}"

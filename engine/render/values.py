@@ -1,0 +1,136 @@
+"""What every plan renderer shares: value wording, action wording, grouping and the summary."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from engine.plan import REMOVING_ACTIONS, Action, Change, FieldChange, Plan, Ref
+
+NULL = "null"
+KNOWN_AFTER_APPLY = "(known after apply)"
+NO_ACCOUNT = "(no account)"
+
+SYMBOLS: dict[Action, str] = {
+    Action.CREATE: "+",
+    Action.GRANT: "+",
+    Action.UPDATE: "~",
+    Action.REVOKE: "-",
+    Action.DELETE: "-",
+    Action.MANUAL: "!",
+}
+
+PHRASES: dict[Action, str] = {
+    Action.CREATE: "will be created",
+    Action.GRANT: "will be granted access",
+    Action.UPDATE: "will be updated in place",
+    Action.REVOKE: "will have its access revoked",
+    Action.DELETE: "will be deleted",
+    Action.MANUAL: "needs a manual step",
+}
+
+_NOUNS: dict[Action, tuple[str, str]] = {
+    Action.CREATE: ("creation", "creations"),
+    Action.GRANT: ("grant", "grants"),
+    Action.UPDATE: ("update", "updates"),
+    Action.REVOKE: ("revocation", "revocations"),
+    Action.DELETE: ("deletion", "deletions"),
+    Action.MANUAL: ("manual step", "manual steps"),
+}
+
+NO_CHANGES = "No changes. The live systems match the access repo."
+
+
+def special_value(value: Any) -> str | None:
+    """The wording of a value that is not data: null, or a value known only after apply."""
+    if value is None:
+        return NULL
+    if isinstance(value, Ref):
+        return KNOWN_AFTER_APPLY
+    return None
+
+
+def format_value(value: Any) -> str:
+    """A value on one line: strings quoted (so "" and "null" stay apart), the rest as JSON."""
+    special = special_value(value)
+    if special is not None:
+        return special
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except ValueError:  # a circular structure cannot come from a plan file, only from a bug
+        return repr(value)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (terminal escapes, newlines) shown as escapes, not obeyed."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or unicodedata.category(ch) == "Zs" else _escape_control(ch)
+        for ch in text
+    )
+
+
+def _escape_control(ch: str) -> str:
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return named.get(ch, f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
+def change_fields(change: Change) -> list[tuple[FieldChange, bool]]:
+    """Every field a change writes, each flagged True when it is sent only on create."""
+    return [(f, True) for f in change.create_fields] + [(f, False) for f in change.fields]
+
+
+def account_name(change: Change) -> str:
+    return change.account or NO_ACCOUNT
+
+
+def group_by_account(changes: Iterable[Change]) -> list[tuple[str, list[Change]]]:
+    """Changes per account, accounts in name order, changes in plan (apply) order."""
+    groups: dict[str, list[Change]] = {}
+    for change in changes:
+        groups.setdefault(account_name(change), []).append(change)
+    return sorted(groups.items(), key=lambda item: (item[0].casefold(), item[0]))
+
+
+def summary_line(plan: Plan) -> str:
+    if plan.empty:
+        return NO_CHANGES
+    counts = plan.counts()
+    line = (
+        f"Plan: {counts[Action.CREATE]} to create, {counts[Action.UPDATE]} to update, "
+        f"{counts[Action.GRANT]} to grant, {counts[Action.REVOKE]} to revoke, "
+        f"{counts[Action.DELETE]} to delete."
+    )
+    manual = counts[Action.MANUAL]
+    if manual:
+        line += f" {count_phrase(Action.MANUAL, manual)} to do by hand."
+    return line
+
+
+def count_phrase(action: Action, count: int) -> str:
+    singular, plural = _NOUNS[action]
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def counts_phrase(changes: Iterable[Change]) -> str:
+    """E.g. "2 grants, 1 revocation", actions in the order of `Action`."""
+    counts = Counter(c.action for c in changes)
+    return ", ".join(count_phrase(a, counts[a]) for a in Action if counts[a])
+
+
+def removing(changes: Iterable[Change]) -> list[Change]:
+    return [c for c in changes if c.action in REMOVING_ACTIONS]
+
+
+def split_source(source: str | None) -> tuple[str | None, int | None]:
+    """("path", line) from a Change's "path:line" source; the line is None when absent."""
+    if not source:
+        return None, None
+    path, sep, line = source.rpartition(":")
+    if sep and path and line.isdigit():
+        return path, int(line)
+    return source, None
