@@ -96,7 +96,12 @@ class LockFile:
         info = new_lock_info(operation)
         payload = (json.dumps(asdict(info), indent=2) + "\n").encode("utf-8")
         deadline = time.monotonic() + max(timeout_seconds, 0.0)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(
+                f"{self.path.parent}: cannot create the directory ({exc.strerror})"
+            ) from None
         while True:
             if self._create(payload):
                 return info
