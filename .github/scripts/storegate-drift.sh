@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Drift detection: plan the default branch with the read-only credentials. A non-empty plan means the
+# live systems no longer match git (someone clicked in a dashboard, an integration undid a revocation).
+# Outputs: drifted=true|false. Files in $STOREGATE_OUT: drift-plan.json, drift.md (the issue body).
+set -euo pipefail
+# shellcheck source=.github/scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+sg_export_credentials STOREGATE_PLAN_
+
+plan_json="$STOREGATE_OUT/drift-plan.json"
+body="$STOREGATE_OUT/drift.md"
+
+status=0
+"$STOREGATE" plan "$STOREGATE_DIR" --out "$plan_json" --format markdown --detailed-exitcode \
+  >"$body.plan" || status=$?
+case "$status" in
+  0) sg_output drifted false ;;
+  2) sg_output drifted true ;;
+  *) exit 1 ;;
+esac
+{
+  echo "<!-- storegate-drift -->"
+  if [[ $status == 2 ]]; then
+    echo "The live systems drifted from git. Merging any change to the access repo applies the plan below and"
+    echo "puts them back; if the live change was right, change the YAML in a pull request instead."
+  else
+    echo "No drift: the live systems match git."
+  fi
+  echo
+  cat "$body.plan"
+  echo
+  echo "<sub>Checked $(date -u '+%Y-%m-%d %H:%M UTC') in $(sg_run_link).</sub>"
+} >"$body"
+rm -f "$body.plan"
+sg_truncate "$body"
+sg_guard_secrets "$body" "$plan_json"
+sg_summary "$body"
