@@ -89,14 +89,6 @@ class Connection:
         self._client: Salesforce | None = None
         self._limit_info: str | None = None
         self._http = requests.Session()
-        ca = resolve_path(settings.ca_bundle, "systems.salesforce.ca_bundle", root)
-        if ca is not None:
-            if not ca.is_file():
-                raise ConfigError(
-                    f"systems.salesforce.ca_bundle: {ca} does not exist; point it at the CA file "
-                    f"to trust (the sandbox writes ca.pem in its directory)"
-                )
-            self._http.verify = str(ca)
         self._http.hooks["response"].append(self._remember_limit_info)
 
     # ------------------------------------------------------------------ public surface
@@ -206,6 +198,7 @@ class Connection:
 
     def _session_client(self) -> Salesforce:
         if self._client is None:
+            self._trust_ca_bundle()
             session: Session = authenticate(self._settings, self._root, self._http)
             self._client = Salesforce(
                 session_id=session.access_token,
@@ -214,6 +207,17 @@ class Connection:
                 session=self._http,
             )
         return self._client
+
+    def _trust_ca_bundle(self) -> None:
+        ca = resolve_path(self._settings.ca_bundle, "systems.salesforce.ca_bundle", self._root)
+        if ca is None:
+            return
+        if not ca.is_file():
+            raise ConfigError(
+                f"systems.salesforce.ca_bundle: {ca} does not exist; point it at the CA file "
+                f"to trust (the sandbox writes ca.pem in its directory)"
+            )
+        self._http.verify = str(ca)
 
     def _remember_limit_info(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         info = response.headers.get("Sforce-Limit-Info")

@@ -1,0 +1,81 @@
+"""Helpers shared by the Salesforce provider tests (no tests here)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from engine.load import load_repo
+from engine.model import DesiredState, SalesforceSystem
+from providers.base import DesiredContext, ManagedResource
+from providers.salesforce import SalesforceProvider
+
+FAST_RETRY = 0.001
+
+AUTH: dict[str, dict[str, Any]] = {
+    "session": {"type": "session", "session_id": "env:SF_ACCESS_TOKEN"},
+    "password": {
+        "type": "password",
+        "username": "env:SF_USERNAME",
+        "password": "env:SF_PASSWORD",
+        "consumer_key": "env:SF_CONSUMER_KEY",
+        "consumer_secret": "env:SF_CONSUMER_SECRET",
+    },
+    "jwt": {
+        "type": "jwt",
+        "username": "env:SF_USERNAME",
+        "consumer_key": "env:SF_CONSUMER_KEY",
+        "private_key_file": "env:SF_JWT_KEY_FILE",
+    },
+    "client_credentials": {
+        "type": "client_credentials",
+        "consumer_key": "env:SF_CONSUMER_KEY",
+        "consumer_secret": "env:SF_CONSUMER_SECRET",
+    },
+}
+
+
+def sf_settings(auth: str = "session", **overrides: Any) -> SalesforceSystem:
+    data: dict[str, Any] = {
+        "instance_url": "env:SF_INSTANCE_URL",
+        "login_url": "env:SF_INSTANCE_URL",
+        "ca_bundle": "env:STOREGATE_SANDBOX_CA",
+        "auth": AUTH[auth],
+        "max_retries": 3,
+    }
+    data.update(overrides)
+    return SalesforceSystem.model_validate(data)
+
+
+def sf_provider(tmp_path: Path, auth: str = "session", **overrides: Any) -> SalesforceProvider:
+    return SalesforceProvider(sf_settings(auth, **overrides), tmp_path, retry_base_delay=FAST_RETRY)
+
+
+def load_desired(
+    root: Path, accounts: dict[str, str], *, profile: str = "storeconnect", fields: str = ""
+) -> DesiredState:
+    """An access repo written to `root` and loaded the way the CLI loads it."""
+    (root / "accounts").mkdir(parents=True, exist_ok=True)
+    config = f"""\
+        version: 1
+        systems:
+          salesforce:
+            instance_url: env:SF_INSTANCE_URL
+            auth: {{type: session, session_id: env:SF_ACCESS_TOKEN}}
+            profile: {profile}
+        """
+    (root / "storegate.yaml").write_text(textwrap.dedent(config) + fields, encoding="utf-8")
+    for name, text in accounts.items():
+        (root / "accounts" / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    result = load_repo(root)
+    assert result.desired is not None, [p.format() for p in result.errors]
+    return result.desired
+
+
+def context(
+    desired: DesiredState,
+    managed: tuple[ManagedResource, ...] = (),
+    store: str | None = None,
+) -> DesiredContext:
+    return DesiredContext(desired=desired, managed=managed, store_system=store)
