@@ -29,7 +29,6 @@ _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
-_MERGE = "tag:yaml.org,2002:merge"
 _TRUE = frozenset(("yes", "true", "on", "y"))
 
 
@@ -52,15 +51,14 @@ class _Frame:
     start_count: int
     anchor: str | None
     key: str | None = None
-    key_pos: Position = (1, 1)
     skip_value: bool = False
-    first_seen: dict[str, int] = field(default_factory=dict)
 
 
 class _Builder:
     def __init__(self, text: str, relpath: str) -> None:
         self.loader = yaml.CSafeLoader(text)
         self.text = text
+        self.implicit_first = frozenset(c for c in self.loader.yaml_implicit_resolvers if c)
         self.constructor = yaml.constructor.SafeConstructor()
         self.relpath = relpath
         self.result = ParsedYaml(data=None)
@@ -94,8 +92,31 @@ class _Builder:
 
     def _consume(self) -> None:
         get_event = self.loader.get_event
+        keys, values, stack = self.result.keys, self.result.values, self.stack
         while True:
             event = get_event()
+            # Fast path, most events: a plain key or scalar value inside a mapping.
+            if type(event) is yaml.ScalarEvent and event.anchor is None and stack:
+                frame = stack[-1]
+                container = frame.container
+                if type(container) is dict and not frame.skip_value:
+                    mark: Any = event.start_mark  # libyaml always marks its events
+                    pos = (mark.line + 1, mark.column + 1)
+                    key = frame.key
+                    if key is None:
+                        key = event.value
+                        path = (*frame.path, key)
+                        if key != "<<" and path not in keys:
+                            self.node_count += 1
+                            frame.key = key
+                            keys[path] = pos
+                            continue
+                    else:
+                        self.node_count += 1
+                        values[(*frame.path, key)] = pos
+                        container[key] = self._scalar(event, pos)
+                        frame.key = None
+                        continue
             if event is None or isinstance(event, yaml.StreamEndEvent):
                 return
             if isinstance(event, yaml.DocumentStartEvent):
@@ -164,22 +185,21 @@ class _Builder:
             frame.skip_value = True
             return self._skip(event)
         key = event.value
-        if self._resolve(event) == _MERGE:
+        if key == "<<" and not event.style and event.tag is None:
             self.failed = True
             self.error(pos, "merge keys ('<<') are not supported; write the keys out")
             frame.key = key
             frame.skip_value = True
             return True
-        first = frame.first_seen.get(key)
+        path = (*frame.path, key)
+        first = self.result.keys.get(path)
         frame.key = key
-        frame.key_pos = pos
         if first is not None:
             self.failed = True
-            self.error(pos, f"duplicate key {key!r} (first at line {first}); keep one")
+            self.error(pos, f"duplicate key {key!r} (first at line {first[0]}); keep one")
             frame.skip_value = True
             return True
-        frame.first_seen[key] = pos[0]
-        self.result.keys[(*frame.path, key)] = pos
+        self.result.keys[path] = pos
         return True
 
     def _skip(self, event: yaml.Event) -> bool:
@@ -248,10 +268,10 @@ class _Builder:
         return str(tag)
 
     def _scalar(self, event: yaml.ScalarEvent, pos: Position) -> Any:
-        if event.style and event.tag is None:
-            return event.value  # quoted or block scalar: always a string
-        tag = self._resolve(event)
         value = event.value
+        if event.tag is None and (event.style or (value and value[0] not in self.implicit_first)):
+            return value  # quoted, block, or no implicit type starts with this character
+        tag = self._resolve(event)
         if tag == _STR:
             return value
         if tag == _NULL:
