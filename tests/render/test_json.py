@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from engine.plan import Action, Change, FieldChange, Plan, dump_plan
+from engine.render.json import render_json
+
+from .conftest import make_change
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "plan.schema.json"
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_is_the_plan_document_indented_with_a_trailing_newline(plan: Plan) -> None:
+    text = render_json(plan)
+    assert text == json.dumps(plan.to_json(), indent=2) + "\n"
+    assert text.startswith('{\n  "format_version": 1,\n  "created_at": ')
+
+
+def test_key_order_is_stable(plan: Plan) -> None:
+    document = json.loads(render_json(plan))
+    assert list(document) == list(plan.to_json())
+    assert list(document["changes"][0]) == list(plan.changes[0].to_json())
+    assert render_json(plan) == render_json(Plan.from_json(json.loads(render_json(plan))))
+
+
+def test_refs_are_written_as_ref_objects(plan: Plan) -> None:
+    document = json.loads(render_json(plan))
+    write_back = document["changes"][3]
+    assert write_back["fields"] == [
+        {
+            "name": "bigcommerce_customer_id",
+            "before": None,
+            "after": {"$ref": 'bigcommerce.customer["jane.doe@acme.example"]', "attribute": "id"},
+        }
+    ]
+
+
+def test_validates_against_the_schema(
+    plan: Plan, validator: jsonschema.Draft202012Validator
+) -> None:
+    validator.validate(json.loads(render_json(plan)))
+
+
+def test_empty_plan_validates(empty_plan: Plan, validator: jsonschema.Draft202012Validator) -> None:
+    validator.validate(json.loads(render_json(empty_plan)))
+
+
+def test_saved_plan_with_checksum_validates(
+    plan: Plan, validator: jsonschema.Draft202012Validator
+) -> None:
+    validator.validate(json.loads(dump_plan(plan)))
+
+
+def test_any_json_field_value_validates(validator: jsonschema.Draft202012Validator) -> None:
+    values: list[Any] = ["", 0, 1.5, True, None, [1, "a"], {"nested": {"x": [None]}}]
+    change = make_change(
+        'contact["a@b.example"]',
+        Action.UPDATE,
+        account="A",
+        fields=tuple(FieldChange(f"f{i}", v, v) for i, v in enumerate(values)),
+    )
+    validator.validate(json.loads(render_json(Plan(changes=(change,)))))
+
+
+@pytest.mark.parametrize(
+    ("path", "bad"),
+    [
+        (("format_version",), 2),
+        (("summary", "grant"), -1),
+        (("changes", 0, "action"), "destroy"),
+        (("changes", 0, "fields", 0, "after"), {"$ref": 'x["y"]'}),
+        (("changes", 0, "phase"), "1"),
+        (("checksum",), "md5:abc"),
+    ],
+)
+def test_schema_rejects_bad_documents(
+    plan: Plan, validator: jsonschema.Draft202012Validator, path: tuple[Any, ...], bad: Any
+) -> None:
+    document = json.loads(dump_plan(plan))
+    target = document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = bad
+    assert not validator.is_valid(document)
+
+
+def test_schema_rejects_unknown_keys(
+    plan: Plan, validator: jsonschema.Draft202012Validator
+) -> None:
+    document = json.loads(render_json(plan))
+    document["changes"][0]["extra"] = 1
+    assert not validator.is_valid(document)
+
+
+def test_schema_names_every_key_the_code_writes(plan: Plan) -> None:
+    """Freshness: a key added to Plan/Change.to_json() must be added to the schema too."""
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert set(plan.to_json()) | {"checksum"} == set(schema["properties"])
+    assert set(plan.to_json()) == set(schema["required"])
+    change_schema = schema["$defs"]["change"]
+    assert set(Change.to_json(plan.changes[0])) == set(change_schema["properties"])
+    assert set(change_schema["required"]) == set(change_schema["properties"])
+    assert schema["$defs"]["action"]["enum"] == [a.value for a in Action]
+    assert schema["properties"]["summary"]["required"] == [a.value for a in Action]
