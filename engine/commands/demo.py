@@ -1,9 +1,77 @@
-"""Command module; filled in by its issue."""
+"""`storegate demo`: the whole loop on examples/ against a throwaway sandbox."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import typer
+import yaml
+
+from engine.commands.session import echo
+
+HERE = Path(__file__).resolve().parents[2]
+
+
+def _examples() -> Path:
+    for candidate in (Path.cwd() / "examples", HERE / "examples"):
+        if (candidate / "storegate.yaml").is_file():
+            return candidate
+    raise typer.BadParameter("no examples/ folder with a storegate.yaml here; pass --examples DIR")
+
+
+def _run(args: list[str]) -> int:
+    from engine.cli import app
+
+    try:
+        app(args, standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    return 0
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    @app.command()
+    def demo(
+        examples: Path | None = typer.Option(None, "--examples", help="An access repo to demo."),
+        keep: bool = typer.Option(False, "--keep", help="Keep the temporary folder afterwards."),
+    ) -> None:
+        """Start the sandbox, seed it, run plan and apply on the examples, then stop it."""
+        from sandbox.seed import load_seed
+        from sandbox.server import Sandbox
+
+        source = examples or _examples()
+        work = Path(tempfile.mkdtemp(prefix="storegate-demo-"))
+        repo = work / "access-repo"
+        shutil.copytree(
+            source, repo, ignore=shutil.ignore_patterns(".storegate", ".github", "__pycache__")
+        )
+        seed_file = repo / "sandbox-seed.yaml"
+        saved_env = dict(os.environ)
+        try:
+            with Sandbox(work / "sandbox") as sandbox:
+                if seed_file.is_file():
+                    load_seed(sandbox.store, yaml.safe_load(seed_file.read_text(encoding="utf-8")))
+                os.environ.update(sandbox.env)
+                echo(f"Sandbox running at {sandbox.url}; access repo copied to {repo}\n")
+                steps = [
+                    ("storegate validate", ["validate", str(repo)]),
+                    ("storegate plan", ["plan", str(repo), "--out", str(work / "plan.json")]),
+                    (
+                        "storegate apply plan.json",
+                        ["apply", str(work / "plan.json"), "--dir", str(repo)],
+                    ),
+                    ("storegate plan (again: nothing left to do)", ["plan", str(repo)]),
+                ]
+                for title, args in steps:
+                    echo(f"\n$ {title}")
+                    code = _run(args)
+                    if code not in (0, 2):
+                        raise typer.Exit(code)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
+            if not keep:
+                shutil.rmtree(work, ignore_errors=True)
