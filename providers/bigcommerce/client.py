@@ -9,6 +9,7 @@ looks the records up before trying again.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -103,7 +104,7 @@ class BigCommerceClient:
                 "Accept": "application/json",
                 "Content-Type": "application/json",
             },
-            verify=str(ca_bundle) if ca_bundle is not None else True,
+            verify=_tls_context(ca_bundle),
             timeout=timeout_seconds,
             limits=httpx.Limits(max_connections=max_concurrency + 1),
         )
@@ -200,6 +201,18 @@ class BigCommerceClient:
         raise ProviderError(
             f"bigcommerce: {method} {path} answered HTTP {status}: {error_text(response)}"
         )
+
+
+def _tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
+    if ca_bundle is None:
+        return ssl.create_default_context()
+    try:
+        return ssl.create_default_context(cafile=str(ca_bundle))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"systems.bigcommerce.ca_bundle: cannot load {ca_bundle} ({exc.__class__.__name__}); "
+            "point it at a PEM file"
+        ) from None
 
 
 def error_text(response: httpx.Response) -> str:
