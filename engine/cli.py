@@ -6,7 +6,16 @@ import sys
 
 import typer
 
-from engine.commands import apply_cmd, demo, plan_cmd, sandbox_cmd, show, state_cmd, validate
+from engine.commands import (
+    apply_cmd,
+    demo,
+    plan_cmd,
+    sandbox_cmd,
+    schema_cmd,
+    show,
+    state_cmd,
+    validate,
+)
 from engine.errors import StoregateError
 
 app = typer.Typer(
@@ -17,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (validate, plan_cmd, apply_cmd, show, state_cmd, sandbox_cmd, demo):
+for module in (validate, schema_cmd, plan_cmd, apply_cmd, show, state_cmd, sandbox_cmd, demo):
     module.register(app)
 
 
