@@ -46,18 +46,23 @@ def login_url(settings: SalesforceSystem) -> str:
     return resolve(settings.login_url, "systems.salesforce.login_url").rstrip("/")
 
 
-def authenticate(settings: SalesforceSystem, root: Path, http: requests.Session) -> Session:
-    """A session for the configured flow; AuthError/ConfigError in one line, no secret in it."""
+def authenticate(
+    settings: SalesforceSystem, root: Path, http: requests.Session, verify: str | bool
+) -> Session:
+    """A session for the configured flow; AuthError/ConfigError in one line, no secret in it.
+
+    `verify` is passed per request: a session-level CA would lose to REQUESTS_CA_BUNDLE.
+    """
     auth = settings.auth
     if isinstance(auth, SessionAuth):
         token = resolve(auth.session_id, f"{WHERE}.session_id", secret=True)
         instance = resolve(settings.instance_url, "systems.salesforce.instance_url")
         return Session(token, instance)
     if isinstance(auth, PasswordAuth):
-        return _token(settings, http, "password grant", _password_form(auth))
+        return _token(settings, http, verify, "password grant", _password_form(auth))
     if isinstance(auth, JwtAuth):
-        return _token(settings, http, "JWT bearer", _jwt_form(auth, settings, root))
-    return _client_credentials(settings, http, auth)
+        return _token(settings, http, verify, "JWT bearer", _jwt_form(auth, settings, root))
+    return _client_credentials(settings, http, verify, auth)
 
 
 def _password_form(auth: PasswordAuth) -> dict[str, str]:
@@ -112,25 +117,30 @@ def _jwt_form(auth: JwtAuth, settings: SalesforceSystem, root: Path) -> dict[str
 
 
 def _client_credentials(
-    settings: SalesforceSystem, http: requests.Session, auth: ClientCredentialsAuth
+    settings: SalesforceSystem,
+    http: requests.Session,
+    verify: str | bool,
+    auth: ClientCredentialsAuth,
 ) -> Session:
     key = resolve(auth.consumer_key, f"{WHERE}.consumer_key", secret=True)
     secret = resolve(auth.consumer_secret, f"{WHERE}.consumer_secret", secret=True)
-    return _token(
-        settings, http, "client credentials", {"grant_type": "client_credentials"}, (key, secret)
-    )
+    form = {"grant_type": "client_credentials"}
+    return _token(settings, http, verify, "client credentials", form, (key, secret))
 
 
 def _token(
     settings: SalesforceSystem,
     http: requests.Session,
+    verify: str | bool,
     flow: str,
     form: dict[str, str],
     basic: tuple[str, str] | None = None,
 ) -> Session:
     url = f"{login_url(settings)}/services/oauth2/token"
     try:
-        response = http.post(url, data=form, auth=basic, timeout=settings.timeout_seconds)
+        response = http.post(
+            url, data=form, auth=basic, timeout=settings.timeout_seconds, verify=verify
+        )
     except requests.RequestException as exc:
         raise AuthError(
             f"Salesforce login ({flow}) could not reach {url}: {exc.__class__.__name__}; check "

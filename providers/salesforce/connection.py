@@ -56,10 +56,6 @@ def _describe_transient(exc: BaseException) -> str:
     return "connection dropped"
 
 
-def _query_more(locator: str, timeout: float) -> Callable[[Salesforce], Any]:
-    return lambda sf: sf.query_more(locator, identifier_is_url=True, timeout=timeout)
-
-
 def error_text(content: Any) -> str:
     """`CODE: message` from a Salesforce error body (a JSON array of {errorCode, message})."""
     if isinstance(content, list) and content and isinstance(content[0], Mapping):
@@ -88,6 +84,7 @@ class Connection:
         self._calls = 0
         self._client: Salesforce | None = None
         self._limit_info: str | None = None
+        self._verify: str | bool = True
         self._http = requests.Session()
         self._http.hooks["response"].append(self._remember_limit_info)
 
@@ -109,11 +106,11 @@ class Connection:
 
     def query_pages(self, soql: str) -> Iterator[list[dict[str, Any]]]:
         """Each page of a query's records: one call per page (up to 2,000 records)."""
-        timeout = self._settings.timeout_seconds
-        page = self.call("query", lambda sf: sf.query(soql, timeout=timeout))
+        page = self.call("query", lambda sf: sf.query(soql, **self._options()))
         yield list(page["records"])
         while not page.get("done", True):
-            page = self.call("query", _query_more(str(page["nextRecordsUrl"]), timeout))
+            locator = str(page["nextRecordsUrl"])
+            page = self.call("query", self._query_more(locator))
             yield list(page["records"])
 
     def query(self, soql: str) -> list[dict[str, Any]]:
@@ -129,10 +126,9 @@ class Connection:
         retry_transient: bool = True,
     ) -> Any:
         """A REST call relative to /services/data/vXX.X/ (e.g. composite/sobjects)."""
-        timeout = self._settings.timeout_seconds
         return self.call(
             what,
-            lambda sf: sf.restful(path, method=method, json=body, timeout=timeout),
+            lambda sf: sf.restful(path, method=method, json=body, **self._options()),
             retry_transient=retry_transient,
         )
 
@@ -199,7 +195,7 @@ class Connection:
     def _session_client(self) -> Salesforce:
         if self._client is None:
             self._trust_ca_bundle()
-            session: Session = authenticate(self._settings, self._root, self._http)
+            session: Session = authenticate(self._settings, self._root, self._http, self._verify)
             self._client = Salesforce(
                 session_id=session.access_token,
                 instance_url=session.instance_url,
@@ -207,6 +203,13 @@ class Connection:
                 session=self._http,
             )
         return self._client
+
+    def _query_more(self, locator: str) -> Callable[[Salesforce], Any]:
+        return lambda sf: sf.query_more(locator, identifier_is_url=True, **self._options())
+
+    def _options(self) -> dict[str, Any]:
+        """requests options for every call: the timeout, and the CA (per request, see auth)."""
+        return {"timeout": self._settings.timeout_seconds, "verify": self._verify}
 
     def _trust_ca_bundle(self) -> None:
         ca = resolve_path(self._settings.ca_bundle, "systems.salesforce.ca_bundle", self._root)
@@ -217,7 +220,7 @@ class Connection:
                 f"systems.salesforce.ca_bundle: {ca} does not exist; point it at the CA file "
                 f"to trust (the sandbox writes ca.pem in its directory)"
             )
-        self._http.verify = str(ca)
+        self._verify = str(ca)
 
     def _remember_limit_info(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         info = response.headers.get("Sforce-Limit-Info")
