@@ -91,3 +91,25 @@ def clean_environment(drop: set[str]) -> dict[str, str]:
 def copy_examples(target: Path) -> Path:
     shutil.copytree(EXAMPLES, target, ignore=shutil.ignore_patterns(".storegate"))
     return target
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout
+
+
+def publish(repo: Path, origin: Path) -> None:
+    """Make `repo` a checkout of a new bare `origin`, as GitHub's copy of the access repo."""
+    git(origin.parent, "init", "--quiet", "--bare", origin.name)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "access repo")
+    git(repo, "remote", "add", "origin", str(origin))
+    git(repo, "push", "--quiet", "origin", "main")

@@ -15,7 +15,9 @@ from tests.workflow.scripts import (
     Runner,
     clean_environment,
     copy_examples,
+    git,
     github_json,
+    publish,
     secret_values,
 )
 
@@ -36,11 +38,18 @@ def repo(tmp_path: Path, sandbox_env: dict[str, str]) -> Path:
     return target
 
 
+def new_runner(repo: Path, job: Path, sandbox_env: dict[str, str]) -> Runner:
+    out = job / "storegate"
+    out.mkdir(parents=True)
+    env = clean_environment(set(sandbox_env))
+    env["STOREGATE_STATE_BRANCH"] = "storegate-state"
+    return Runner(repo, out, env)
+
+
 @pytest.fixture
 def runner(repo: Path, tmp_path: Path, sandbox_env: dict[str, str]) -> Runner:
-    out = tmp_path / "job" / "storegate"
-    out.mkdir(parents=True)
-    return Runner(repo, out, clean_environment(set(sandbox_env)))
+    publish(repo, tmp_path / "origin.git")
+    return new_runner(repo, tmp_path / "job", sandbox_env)
 
 
 def credentials(sandbox_env: dict[str, str], prefix: str) -> dict[str, str]:
@@ -57,12 +66,15 @@ def assert_no_secret(sandbox_env: dict[str, str], *texts: str) -> None:
 
 
 def test_validate_plan_comment_apply_then_no_changes(
-    runner: Runner, sandbox_env: dict[str, str]
+    runner: Runner, sandbox_env: dict[str, str], tmp_path: Path
 ) -> None:
     validated = runner.run("storegate-validate.sh")
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert "::error" not in validated.stdout
 
+    pulled = runner.run("storegate-state.sh", "pull")
+    assert pulled.returncode == 0, pulled.stderr
+    assert "does not exist yet" in pulled.stdout
     planned = runner.run("storegate-pr.sh", env=credentials(sandbox_env, "STOREGATE_PLAN_"))
     assert planned.returncode == 0, planned.stderr
     assert planned.outputs == {"exitcode": "2", "changes": "true"}
@@ -82,16 +94,24 @@ def test_validate_plan_comment_apply_then_no_changes(
     assert applied.outputs == {"changes": "true", "applied": "true"}
     assert "storegate apply: succeeded" in runner.summary.read_text()
     assert_no_secret(sandbox_env, applied.stdout, applied.stderr, runner.summary.read_text())
+    pushed = runner.run("storegate-state.sh", "push")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "pushed" in pushed.stdout
 
-    replanned = runner.run("storegate-pr.sh", env=credentials(sandbox_env, "STOREGATE_PLAN_"))
+    # The next pull request runs on a fresh runner: a new clone, the state from the state branch.
+    fresh = tmp_path / "fresh-clone"
+    git(tmp_path, "clone", "--quiet", str(tmp_path / "origin.git"), fresh.name)
+    later = new_runner(fresh, tmp_path / "later-job", sandbox_env)
+    assert later.run("storegate-state.sh", "pull").returncode == 0
+    replanned = later.run("storegate-pr.sh", env=credentials(sandbox_env, "STOREGATE_PLAN_"))
     assert replanned.returncode == 0, replanned.stderr
     assert replanned.outputs == {"exitcode": "0", "changes": "false"}
-    assert NO_CHANGES in (runner.out / "comment.md").read_text()
+    assert NO_CHANGES in (later.out / "comment.md").read_text()
 
-    drift = runner.run("storegate-drift.sh", env=credentials(sandbox_env, "STOREGATE_PLAN_"))
+    drift = later.run("storegate-drift.sh", env=credentials(sandbox_env, "STOREGATE_PLAN_"))
     assert drift.returncode == 0, drift.stderr
     assert drift.outputs == {"drifted": "false"}
-    assert "No drift" in (runner.out / "drift.md").read_text()
+    assert "No drift" in (later.out / "drift.md").read_text()
 
 
 def test_apply_on_merge_plans_the_branch_then_applies_that_plan(
