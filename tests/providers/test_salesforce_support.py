@@ -79,3 +79,54 @@ def context(
     store: str | None = None,
 ) -> DesiredContext:
     return DesiredContext(desired=desired, managed=managed, store_system=store)
+
+
+def seed_records(tmp_path: Path, sobject: str, rows: list[dict[str, Any]]) -> list[str]:
+    """Create records through the REST API (sObject Collections, 200 a call); their ids."""
+    from providers.salesforce.connection import Connection
+
+    connection = Connection(sf_settings(), tmp_path, retry_base_delay=FAST_RETRY)
+    ids: list[str] = []
+    try:
+        for start in range(0, len(rows), 200):
+            records = [{"attributes": {"type": sobject}, **r} for r in rows[start : start + 200]]
+            results = connection.rest(
+                "seed", "POST", "composite/sobjects", body={"allOrNone": True, "records": records}
+            )
+            assert all(r["success"] for r in results), results[:3]
+            ids.extend(r["id"] for r in results)
+    finally:
+        connection.close()
+    return ids
+
+
+def calls_to(admin: Any, prefix: str) -> int:
+    """Sandbox-counted Salesforce calls whose endpoint starts with `prefix` (e.g. "GET query")."""
+    return sum(n for e, n in admin.calls().get("salesforce", {}).items() if e.startswith(prefix))
+
+
+def change(
+    kind: str,
+    key: str,
+    action: str,
+    fields: dict[str, Any],
+    *,
+    remote_id: str | None = None,
+    create_fields: dict[str, Any] | None = None,
+    account: str = "",
+) -> Any:
+    from engine.plan import Action, Change, FieldChange
+
+    return Change(
+        address=f'salesforce.{kind}["{key}"]',
+        system="salesforce",
+        kind=kind,
+        key=key,
+        account=account,
+        action=Action(action),
+        fields=tuple(FieldChange(n, None, v) for n, v in fields.items()),
+        reason="test",
+        phase=1,
+        remote_id=remote_id,
+        create_fields=tuple(FieldChange(n, None, v) for n, v in (create_fields or {}).items()),
+    )
