@@ -116,6 +116,7 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self.env: dict[str, str] = {}
         self.systems: list[str] = []
+        self.emulators: dict[str, Any] = {}  # per system, the module's emulator object
 
         self.register_settings(
             "bigcommerce", {"access_token": self.credentials["bigcommerce_access_token"]}
