@@ -10,6 +10,7 @@ import pytest
 
 from engine.render.markdown import MARKER
 from engine.render.values import NO_CHANGES
+from sandbox.server import Sandbox
 from tests.workflow.scripts import (
     VENV_BIN,
     Runner,
@@ -25,11 +26,19 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def repo(tmp_path: Path, sandbox_env: dict[str, str]) -> Path:
+def repo(tmp_path: Path, sandbox: Sandbox, sandbox_env: dict[str, str]) -> Path:
     """The example access repo, copied, with the sandbox seeded from its sandbox-seed.yaml."""
     target = copy_examples(tmp_path / "access-repo")
+    seed = target / "sandbox-seed.yaml"
     subprocess.run(
-        [str(VENV_BIN / "storegate"), "sandbox", "seed", str(target / "sandbox-seed.yaml")],
+        [
+            str(VENV_BIN / "storegate"),
+            "sandbox",
+            "seed",
+            str(seed),
+            "--dir",
+            str(sandbox.directory),
+        ],
         cwd=target,
         check=True,
         capture_output=True,

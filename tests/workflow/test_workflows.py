@@ -108,3 +108,14 @@ def test_pre_commit_hook_validates_the_access_repo() -> None:
     config = yaml.safe_load((EXAMPLES / ".pre-commit-config.yaml").read_text())
     ids = [h["id"] for repo in config["repos"] for h in repo["hooks"]]
     assert "storegate-validate" in ids
+
+
+def test_codeowners_routes_every_account_file_to_its_own_owners() -> None:
+    routed: dict[str, list[str]] = {}
+    for line in (EXAMPLES / "CODEOWNERS").read_text().splitlines():
+        words = line.split("#", 1)[0].split()
+        if words and words[0].startswith("/accounts/"):
+            routed[words[0].removeprefix("/accounts/")] = words[1:]
+    accounts = {path.name for path in (EXAMPLES / "accounts").glob("*.yaml")}
+    assert set(routed) == accounts
+    assert all(owners for owners in routed.values())
