@@ -4,7 +4,8 @@ Every call needs `X-Auth-Token`; a wrong store hash is 404. Authenticated calls 
 quota (settings `quota` per `window_ms`) and carry the four X-Rate-Limit headers; a spent window
 answers 429. `max_concurrency_seen` (a setting, readable over the admin paths) records the most
 calls the emulator served at once; `latency_ms` holds each call inside it so overlaps are visible.
-`ignore_deletes` makes DELETE answer 204 but keep the customers (a misbehaving store).
+`ignore_deletes` makes DELETE answer 204 but keep the customers (a misbehaving store);
+`drop_after_create: N` creates the next N POSTed batches, then drops the connection unanswered.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ GROUP = "customer_group"
 V3 = "/stores/{hash}/v3"
 V2 = "/stores/{hash}/v2"
 MAX_BATCH = 10
+CREATE = "POST /v3/customers"
+DROPPED = -1
+"""The core's marker status (sandbox.server._DROP): close the connection without an answer."""
 V2_MAX_PAGE = 250
 QUERY_PARAMS = frozenset(
     {
@@ -67,6 +71,7 @@ SETTINGS: dict[str, Any] = {
     "latency_ms": 0,
     "limit_reset_ms": 100,
     "max_concurrency_seen": 0,
+    "drop_after_create": 0,
 }
 
 
@@ -147,7 +152,7 @@ class BigCommerceEmulator:
         sb.on_reset(self._reset)
         add = sb.router.add
         add(SYSTEM, "GET", f"{V3}/customers", self.list_customers, "GET /v3/customers")
-        add(SYSTEM, "POST", f"{V3}/customers", self.create_customers, "POST /v3/customers")
+        add(SYSTEM, "POST", f"{V3}/customers", self.create_customers, CREATE)
         add(SYSTEM, "PUT", f"{V3}/customers", self.update_customers, "PUT /v3/customers")
         add(SYSTEM, "DELETE", f"{V3}/customers", self.delete_customers, "DELETE /v3/customers")
         add(SYSTEM, "GET", f"{V2}/customer_groups", self.list_groups, "GET /v2/customer_groups")
@@ -173,6 +178,11 @@ class BigCommerceEmulator:
         self._local.rate_headers = headers
         if not allowed:
             return error(429, "Too many requests: the store's API quota for this window is spent")
+        if request.method == "POST" and request.endpoint == CREATE and self._lose_response():
+            # The customers are created, then the connection drops before the answer: the
+            # uncertain create a client must look up before sending again.
+            self.create_customers(request)
+            return Response(DROPPED)
         self._local.entered = True
         peak = self.in_flight.enter()
         self.settings["max_concurrency_seen"] = max(
@@ -182,6 +192,13 @@ class BigCommerceEmulator:
         if latency > 0:
             time.sleep(latency / 1000)
         return None
+
+    def _lose_response(self) -> bool:
+        with self._write_lock:
+            pending = int(self.settings["drop_after_create"])
+            if pending > 0:
+                self.settings["drop_after_create"] = pending - 1
+            return pending > 0
 
     def _after(self, request: Request, response: Response) -> None:
         del request

@@ -22,7 +22,8 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from engine.errors import ApiLimitExceeded, AuthError, ConfigError, ProviderError, TransientError
@@ -138,7 +139,7 @@ class BigCommerceClient:
         retrying = Retrying(
             retry=retry_if_exception_type(_Retryable),
             stop=stop_after_attempt(attempts),
-            wait=wait_exponential_jitter(initial=0.05, max=2.0),
+            wait=wait_exponential(multiplier=0.05, max=2.0) + wait_random(0, 0.05),
         )
         try:
             for attempt in retrying:
