@@ -177,6 +177,7 @@ def test_create_retries_are_bounded_and_reported_per_change(
         method="POST",
         path_contains="composite",
     )
+    admin.reset_calls()
     provider = sf_provider(tmp_path, max_retries=2)
     seen = Batches()
     provider.apply([_contact_create(i, account_id) for i in range(2)], seen)
