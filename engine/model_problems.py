@@ -23,7 +23,29 @@ CODE_ONE_MEMBERSHIP = "SG107"
 def problems_from(
     error: ValidationError, model: type[BaseModel], parsed: ParsedYaml, relpath: str
 ) -> list[Problem]:
-    return [_problem(detail, model, parsed, relpath) for detail in error.errors()]
+    details = error.errors()
+    problems = []
+    for detail in details:
+        if detail["type"] == "missing" and _misspelt(detail, details, model, parsed):
+            continue  # the unknown-key error already says "did you mean" this key
+        problems.append(_problem(detail, model, parsed, relpath))
+    return problems
+
+
+def _misspelt(
+    missing: ErrorDetails, details: list[ErrorDetails], model: type[BaseModel], parsed: ParsedYaml
+) -> bool:
+    path, _ = _data_path(missing["loc"], parsed.data)
+    parent, name = path[:-1], str(path[-1])
+    for detail in details:
+        if detail["type"] != "extra_forbidden":
+            continue
+        extra, _ = _data_path(detail["loc"], parsed.data)
+        if extra[:-1] == parent:
+            allowed = _keys_at(model, parent, parsed.data)
+            if difflib.get_close_matches(str(extra[-1]), allowed, n=1, cutoff=0.6) == [name]:
+                return True
+    return False
 
 
 def _problem(
