@@ -8,6 +8,8 @@ a mention or a second `<!-- storegate-plan -->` marker.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from itertools import islice
 
 from engine.plan import Action, Change, Plan
 from engine.redact import Redactor
@@ -25,38 +27,34 @@ from engine.render.values import (
 MARKER = "<!-- storegate-plan -->"
 MAX_WARNINGS = 50
 
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-# Markdown punctuation that can start emphasis, code, links, images, tables or headings.
-_MARKDOWN = re.compile(r"([\\`*_\[\]|~#])")
-_NEWLINES = re.compile(r"\r\n|\r|\n")
 _MENTION = "@&#8203;"  # a zero-width space after "@": GitHub links no @user or @team
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": _MENTION}
+# Markdown punctuation that can start emphasis, code, links, images, tables or headings.
+_MARKDOWN = {ch: "\\" + ch for ch in "\\`*_[]|~#"}
+_ESCAPE = str.maketrans({**_HTML, **_MARKDOWN, "\n": "<br>", "\r": "<br>"})
+_ESCAPE_HTML = str.maketrans({**_HTML, "\n": " ", "\r": " "})
+_CODE = str.maketrans({"|": "\\|", "\n": " ", "\r": " "})
+_BACKTICKS = re.compile(r"`+")
 
 
 def escape(text: str) -> str:
     """`text` safe inside a markdown paragraph, list item or table cell, rendered as written."""
-    text = "".join(_HTML.get(ch, ch) for ch in text)
-    text = _MARKDOWN.sub(r"\\\1", text)
-    text = text.replace("@", _MENTION)
-    return _NEWLINES.sub("<br>", text)
+    return text.replace("\r\n", "\n").translate(_ESCAPE)
 
 
 def escape_html(text: str) -> str:
     """`text` safe inside raw HTML such as `<summary>`, where markdown escapes would show."""
-    text = "".join(_HTML.get(ch, ch) for ch in text)
-    return _NEWLINES.sub(" ", text).replace("@", _MENTION)
+    return text.replace("\r\n", "\n").translate(_ESCAPE_HTML)
 
 
 def code(text: str) -> str:
     """An inline code span around arbitrary text (no backtick run inside can close it early)."""
-    text = _NEWLINES.sub(" ", text).replace("|", "\\|")
-    fence = "`" * (_longest_backtick_run(text) + 1)
+    text = text.replace("\r\n", "\n").translate(_CODE)
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in _BACKTICKS.findall(text)) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _longest_backtick_run(text: str) -> int:
-    runs = re.findall(r"`+", text)
-    return max((len(r) for r in runs), default=0)
 
 
 def value_cell(value: object) -> str:
@@ -88,30 +86,32 @@ def summary_table(plan: Plan) -> str:
     return table(header, [[str(counts[a]) for a in Action]], ["---:"] * len(Action))
 
 
-def warnings_alert(plan: Plan) -> str:
-    items = [_plan_warning(plan, i) for i in range(len(plan.warnings))]
-    items += [f"{code(c.address)}: {escape(w)}" for c in plan.changes for w in c.warnings]
-    removals = removing(plan.changes)
-    lead = []
+def warnings_alert(plan: Plan, redactor: Redactor) -> str:
+    """The alert on top: what removes access, then every warning (redacted as it is shown)."""
+    lines = ["[!WARNING]"]
+    removals = len(removing(plan.changes))
     if removals:
-        total = len(removals)
-        lead.append(
-            f"**This plan removes access: {total} revocation{'s' * (total != 1)} "
-            f"or deletion{'s' * (total != 1)}.** Review them below."
+        plural = "s" * (removals != 1)
+        lines.append(
+            f"**This plan removes access: {removals} revocation{plural} or deletion{plural}.** "
+            "Review them below."
         )
-    if not items and not lead:
-        return ""
-    shown = items[:MAX_WARNINGS]
-    if len(items) > len(shown):
-        shown.append(f"... and {len(items) - len(shown)} more warnings in the full plan")
-    lines = ["[!WARNING]", *lead, *(f"- {i}" for i in shown)]
-    return "\n".join(f"> {line}" for line in lines)
+    items = _warning_items(plan, redactor)
+    lines += [f"- {item}" for item in islice(items, MAX_WARNINGS)]
+    more = sum(1 for _ in items)
+    if more:
+        lines.append(f"- ... and {more} more warnings in the full plan")
+    return "" if len(lines) == 1 else "\n".join(f"> {line}" for line in lines)
 
 
-def _plan_warning(plan: Plan, index: int) -> str:
-    warning = plan.warnings[index]
-    where = f" ({code(warning.address)})" if warning.address else ""
-    return f"**{escape(warning.code)}**: {escape(warning.message)}{where}"
+def _warning_items(plan: Plan, redactor: Redactor) -> Iterator[str]:
+    for warning in plan.warnings:
+        w = redactor.warning(warning)
+        where = f" ({code(w.address)})" if w.address else ""
+        yield f"**{escape(w.code)}**: {escape(w.message)}{where}"
+    for change in plan.changes:
+        for message in change.warnings:
+            yield f"{code(redactor.text(change.address))}: {escape(redactor.text(message))}"
 
 
 def change_rows(change: Change) -> list[list[str]]:
@@ -153,41 +153,53 @@ def render_markdown(
     `title` is plain text; `full_plan_hint` is markdown written by the caller (it may hold a link).
     """
     redactor = Redactor()
-    plan = redactor.plan(plan)
     head = [MARKER, f"## {escape(title)}", f"**{escape(summary_line(plan))}**"]
     if not plan.empty:
         head.append(summary_table(plan))
-    alert = warnings_alert(plan)
+    alert = warnings_alert(plan, redactor)
     if alert:
         head.append(alert)
-    blocks = [
-        (account_block(account, changes), len(changes))
-        for account, changes in group_by_account(plan.changes)
-    ]
-    document = _fit(head, blocks, limit, full_plan_hint)
+
+    # Only the accounts that fit are rendered (and redacted): a plan can hold 100,000 changes.
+    def block(account: str, changes: list[Change]) -> str:
+        return account_block(redactor.text(account), [redactor.change(c) for c in changes])
+
+    document = _fit(head, group_by_account(plan.changes), block, limit, full_plan_hint)
     return redactor.text(document)
 
 
-def _fit(head: list[str], blocks: list[tuple[str, int]], limit: int, hint: str) -> str:
+def _fit(
+    head: list[str],
+    groups: list[tuple[str, list[Change]]],
+    block: Callable[[str, list[Change]], str],
+    limit: int,
+    hint: str,
+) -> str:
     """The head and the whole account blocks that fit under `limit`, with a note if any are cut."""
-    parts = list(head)
-    full = "\n\n".join(parts + [b for b, _ in blocks]) + "\n"
-    if len(full) <= limit:
-        return full
-    hidden_changes = sum(n for _, n in blocks)
-    for index, (block, count) in enumerate(blocks):
-        note = truncation_note(hidden_changes - count, len(blocks) - index - 1, hint)
-        candidate = "\n\n".join([*parts, block, note]) + "\n"
-        if len(candidate) > limit:
+    shown: list[tuple[str, int]] = []
+    size = len(_join(head))
+    for account, changes in groups:
+        text = block(account, changes)
+        size += len("\n\n") + len(text)
+        if size > limit:
             break
-        parts.append(block)
-        hidden_changes -= count
-    shown = len(parts) - len(head)
-    note = truncation_note(hidden_changes, len(blocks) - shown, hint)
-    document = "\n\n".join([*parts, note]) + "\n"
-    if len(document) > limit:  # even the head is too long: keep whole lines that fit
-        document = _cut_lines(document, limit)
-    return document
+        shown.append((text, len(changes)))
+    else:
+        return _join([*head, *(text for text, _ in shown)])
+    total = sum(len(changes) for _, changes in groups)
+    while True:  # make room for the note, dropping whole accounts from the end
+        hidden = total - sum(count for _, count in shown)
+        note = truncation_note(hidden, len(groups) - len(shown), hint)
+        document = _join([*head, *(text for text, _ in shown), note])
+        if len(document) <= limit:
+            return document
+        if not shown:  # even the head is too long: keep the whole lines that fit
+            return _cut_lines(document, limit)
+        shown.pop()
+
+
+def _join(parts: list[str]) -> str:
+    return "\n\n".join(parts) + "\n"
 
 
 def _cut_lines(text: str, limit: int) -> str:

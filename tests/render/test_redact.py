@@ -109,6 +109,8 @@ def test_explicit_secrets_longest_first() -> None:
         ("00D5g000004XXXX", "00D5g000004XXXX"),  # a bare org id is not a secret
         ("Authorization: Bearer abc.def-ghi_jkl=", "Authorization: Bearer ***"),
         ("authorization: bearer abc", "authorization: bearer ***"),
+        ("AUTHORIZATION: BEARER abc", "AUTHORIZATION: BEARER ***"),
+        ("X-AUTH-TOKEN: abc", "X-AUTH-TOKEN: ***"),
         ("X-Auth-Token: s3cr3tv4lue\nnext", "X-Auth-Token: ***\nnext"),
         ('{"X-Auth-Token": "s3cr3t", "a": 1}', '{"X-Auth-Token": "***", "a": 1}'),
         ("x-auth-token=abc;", "x-auth-token=***;"),
