@@ -27,6 +27,7 @@ from sandbox.bigcommerce_wire import (
     page_meta,
 )
 from sandbox.http import Request, Response
+from sandbox.seed import SeedError
 from sandbox.store import Record, Store
 
 SYSTEM = "bigcommerce"
@@ -79,25 +80,44 @@ def register(sandbox: Any) -> None:
     BigCommerceEmulator(sandbox).register()
 
 
-def seed(store: Store, data: dict[str, Any]) -> None:
-    """Load `{"customer_groups": [...], "customers": [...]}` (ids optional) into the store."""
+def seed(store: Store, data: Any) -> dict[str, int]:
+    """Load `{"customer_groups": [...], "customers": [...]}` (ids optional); returns the counts."""
+    if not isinstance(data, dict) or set(data) - {"customer_groups", "customers"}:
+        raise SeedError("bigcommerce: expected a mapping with 'customer_groups' and/or 'customers'")
+    groups, customers = data.get("customer_groups", []), data.get("customers", [])
+    for name, records in (("customer_groups", groups), ("customers", customers)):
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise SeedError(f"bigcommerce.{name}: expected a list of records")
     with store.transaction():
-        for group in data.get("customer_groups", []):
-            group_id = _seed_id(store, GROUP, group.get("id"))
+        for group in groups:
+            group_id = _seed_id(store, GROUP, group.get("id"), "customer_groups")
             store.update(SYSTEM, GROUP, str(group_id), _new_group(group_id, group))
-        for fields in data.get("customers", []):
-            customer_id = _seed_id(store, CUSTOMER, fields.get("id"))
+        for index, fields in enumerate(customers):
+            _check_seed_customer(store, index, fields)
+            customer_id = _seed_id(store, CUSTOMER, fields.get("id"), "customers")
             customer = new_customer(customer_id, fields)
             store.update(SYSTEM, CUSTOMER, str(customer_id), customer)
             store.update(SYSTEM, EMAIL_INDEX, _email_key(customer["email"]), {"id": customer_id})
+    return {"customer_groups": len(groups), "customers": len(customers)}
 
 
-def _seed_id(store: Store, type_: str, given: Any) -> int:
+def _check_seed_customer(store: Store, index: int, fields: dict[str, Any]) -> None:
+    where = f"bigcommerce.customers[{index}]"
+    for name in ("email", "first_name", "last_name"):
+        if not isinstance(fields.get(name), str) or not fields[name].strip():
+            raise SeedError(f"{where}: {name} is required (BigCommerce needs email and names)")
+    if store.get(SYSTEM, EMAIL_INDEX, _email_key(fields["email"])) is not None:
+        raise SeedError(f"{where}: the email {fields['email']} is already a customer")
+
+
+def _seed_id(store: Store, type_: str, given: Any, section: str) -> int:
     """The seeded id, moving the counter past it so later records never collide; or a fresh one."""
     fresh = store.next_id(SYSTEM, type_)
     if given is None:
         return fresh
-    if int(given) > fresh:
+    if not isinstance(given, int) or isinstance(given, bool) or given < 1:
+        raise SeedError(f"bigcommerce.{section}: id {given!r} must be a positive integer")
+    if given > fresh:
         store.next_id(SYSTEM, type_, int(given) - fresh)
     return int(given)
 

@@ -12,6 +12,7 @@ import pytest
 
 from sandbox import bigcommerce
 from sandbox.admin import SandboxAdmin
+from sandbox.seed import SeedError, load_seed
 from sandbox.server import Sandbox
 
 RATE_HEADERS = (
@@ -252,3 +253,21 @@ def test_seed_keeps_ids_and_moves_the_counter(sandbox: Sandbox, api: httpx.Clien
     bigcommerce.seed(sandbox.store, {"customers": [{**person(1), "id": 40}]})
     made = api.post("/v3/customers", json=[person(2)]).json()["data"]
     assert made[0]["id"] > 40
+
+
+def test_seed_counts_and_refuses_bad_records(sandbox: Sandbox) -> None:
+    counts = bigcommerce.seed(
+        sandbox.store, {"customer_groups": [{"name": "Retail"}], "customers": [person(1)]}
+    )
+    assert counts == {"customer_groups": 1, "customers": 1}
+    with pytest.raises(SeedError, match=r"customers\[0\]: first_name is required"):
+        bigcommerce.seed(sandbox.store, {"customers": [{"email": "x@acme.example"}]})
+    with pytest.raises(SeedError, match="already a customer"):
+        bigcommerce.seed(sandbox.store, {"customers": [person(1)]})
+    with pytest.raises(SeedError, match="customers"):
+        bigcommerce.seed(sandbox.store, {"buyers": []})
+
+
+def test_seed_loader_hands_the_bigcommerce_part_over(sandbox: Sandbox, api: httpx.Client) -> None:
+    load_seed(sandbox.store, {"bigcommerce": {"customers": [person(1), person(2)]}})
+    assert len(api.get("/v3/customers").json()["data"]) == 2
