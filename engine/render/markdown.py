@@ -33,7 +33,9 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": _MENTION}
 _MARKDOWN = {ch: "\\" + ch for ch in "\\`*_[]|~#"}
 _ESCAPE = str.maketrans({**_HTML, **_MARKDOWN, "\n": "<br>", "\r": "<br>"})
 _ESCAPE_HTML = str.maketrans({**_HTML, "\n": " ", "\r": " "})
-_CODE = str.maketrans({"|": "\\|", "\n": " ", "\r": " "})
+_CODE = str.maketrans({"\n": " ", "\r": " "})
+# A table splits cells at every unescaped pipe, even inside a code span; elsewhere "\|" shows as is.
+_CODE_IN_TABLE = str.maketrans({"|": "\\|", "\n": " ", "\r": " "})
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -47,9 +49,9 @@ def escape_html(text: str) -> str:
     return text.replace("\r\n", "\n").translate(_ESCAPE_HTML)
 
 
-def code(text: str) -> str:
+def code(text: str, *, in_table: bool = False) -> str:
     """An inline code span around arbitrary text (no backtick run inside can close it early)."""
-    text = text.replace("\r\n", "\n").translate(_CODE)
+    text = text.replace("\r\n", "\n").translate(_CODE_IN_TABLE if in_table else _CODE)
     if "`" not in text:
         return f"`{text}`"
     fence = "`" * (max(len(run) for run in _BACKTICKS.findall(text)) + 1)
@@ -117,14 +119,16 @@ def _warning_items(plan: Plan, redactor: Redactor) -> Iterator[str]:
 def change_rows(change: Change) -> list[list[str]]:
     """One row per change: what, where, why, and every field as `name: before → after`."""
     fields = [
-        f"{code(f.name)}: {value_cell(f.before)} → {value_cell(f.after)}"
+        f"{code(f.name, in_table=True)}: {value_cell(f.before)} → {value_cell(f.after)}"
         + (" _(on create)_" if create_only else "")
         for f, create_only in change_fields(change)
     ]
-    action = f"{code(SYMBOLS[change.action])} {escape(change.action.value)}"
-    record = f"{code(change.address)}<br>{escape(change.system)} {escape(change.kind)}"
+    action = f"{code(SYMBOLS[change.action], in_table=True)} {escape(change.action.value)}"
+    record = (
+        f"{code(change.address, in_table=True)}<br>{escape(change.system)} {escape(change.kind)}"
+    )
     if change.source:
-        record += f"<br>{code(change.source)}"
+        record += f"<br>{code(change.source, in_table=True)}"
     return [[action, record, "<br>".join(fields) or "—", escape(change.reason) or "—"]]
 
 

@@ -113,7 +113,9 @@ def test_escape(raw: str, escaped: str) -> None:
 def test_code_span_survives_backticks_and_pipes() -> None:
     assert code("a`b") == "``a`b``"
     assert code("`x") == "`` `x ``"
-    assert code("a|b") == "`a\\|b`"
+    assert code("a|b", in_table=True) == "`a\\|b`"
+    assert code("a|b") == "`a|b`"
+    assert code("two\nlines") == "`two lines`"
 
 
 def test_empty_plan() -> None:
@@ -189,3 +191,21 @@ def test_long_warning_lists_are_capped() -> None:
     ]
     assert len(alert) == 51
     assert alert[-1] == "> - ... and 30 more warnings in the full plan"
+
+
+def test_pipes_in_addresses_and_field_names_keep_the_columns() -> None:
+    change = make_change(
+        'account["A | B"]',
+        Action.UPDATE,
+        account="A | B",
+        kind="account",
+        fields=(FieldChange("x|y", "a|b", "c`|`d"),),
+        reason="pipes | everywhere",
+        source="accounts/a|b.yaml:3",
+        warnings=("careful",),
+    )
+    document = render_markdown(Plan(changes=(change,)))
+    row = next(line for line in document.splitlines() if line.startswith("| `~` update"))
+    assert len(re.findall(r"(?<!\\)\|", row)) == 5
+    assert row.startswith('| `~` update | `account["A \\| B"]`<br>')
+    assert '> - `account["A | B"]`: careful' in document  # outside a table a pipe stays as is
