@@ -107,7 +107,7 @@ def git(cwd: Path, *args: str) -> str:
 
 def publish(repo: Path, origin: Path) -> None:
     """Make `repo` a checkout of a new bare `origin`, as GitHub's copy of the access repo."""
-    git(origin.parent, "init", "--quiet", "--bare", origin.name)
+    git(origin.parent, "init", "--quiet", "--bare", "--initial-branch=main", origin.name)
     git(repo, "init", "--quiet", "--initial-branch=main")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", "access repo")
