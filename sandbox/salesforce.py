@@ -18,9 +18,10 @@ from sandbox import salesforce_wire as wire
 from sandbox.http import Request, Response
 from sandbox.salesforce_auth import SalesforceAuth
 from sandbox.salesforce_meta import ObjectSpec, Schema
-from sandbox.salesforce_records import BodyError, Record, WriteError, Writer
+from sandbox.salesforce_records import BodyError, WriteError, Writer
 from sandbox.soql import SoqlSyntaxError, parse
 from sandbox.soql_eval import SoqlFieldError, SoqlTypeError, attributes, execute
+from sandbox.store import Record
 
 if TYPE_CHECKING:
     from sandbox.server import Sandbox

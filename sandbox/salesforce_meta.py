@@ -369,10 +369,13 @@ class Schema:
             if body.get("remove"):
                 del fields[target.name]
             else:
-                changes = {k: bool(body[k]) for k in ("updateable", "createable") if k in body}
-                if not changes:
+                if "updateable" not in body and "createable" not in body:
                     raise SchemaError("say remove: true, updateable: <bool> or createable: <bool>")
-                fields[target.name] = replace(target, **changes)
+                fields[target.name] = replace(
+                    target,
+                    updateable=bool(body.get("updateable", target.updateable)),
+                    createable=bool(body.get("createable", target.createable)),
+                )
             objects[spec.name] = replace(spec, fields=fields)
             self.objects = objects
 

@@ -178,7 +178,7 @@ def _grammar() -> pp.ParserElement:
     def bool_op(name: str) -> Any:
         return lambda t: BoolOp(name, tuple(t[0][0::2]))
 
-    condition = pp.infix_notation(
+    condition = pp.infix_notation(  # type: ignore[no-untyped-call]
         comparison,
         [
             (not_, 1, pp.OpAssoc.RIGHT, lambda t: Not(t[0][1])),
@@ -227,14 +227,14 @@ def parse(text: str) -> Query:
             f"at Row:{exc.lineno} Column:{exc.col}"
         ) from exc
     counting = "count" in result
-    where = result.get("where")
-    order = result.get("order")
+    where = result["where"] if "where" in result else None
+    order = result["order"] if "order" in result else None
     return Query(
         fields=() if counting else tuple(result["fields"]),
         count=counting,
         sobject=str(result["sobject"][0]),
         where=where[0] if isinstance(where, pp.ParseResults) else where,
         order_by=tuple(order) if order is not None else (),
-        limit=result.get("limit"),
-        offset=result.get("offset"),
+        limit=result["limit"] if "limit" in result else None,
+        offset=result["offset"] if "offset" in result else None,
     )

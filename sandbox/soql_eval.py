@@ -188,12 +188,13 @@ def _compile_comparison(
         return lambda r, p: get(r, p) != wanted
     if wanted is None:
         raise SoqlFieldError(f"invalid operator {op} with null on field {field.name}")
-    compare: dict[str, Callable[[Any], bool]] = {
+    compares: dict[str, Callable[[Any], bool]] = {
         "<": lambda v: v < wanted,
         ">": lambda v: v > wanted,
         "<=": lambda v: v <= wanted,
         ">=": lambda v: v >= wanted,
-    }[op]
+    }
+    compare = compares[op]
     return lambda r, p: (v := get(r, p)) is not None and compare(v)
 
 
