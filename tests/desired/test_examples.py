@@ -96,3 +96,16 @@ def test_seed_is_consistent_and_makes_a_real_first_plan(
     assert {c["customer_group_id"] for c in bigcommerce["customers"]} <= groups
     assert revocations[0] in {email_key(c["email"]) for c in bigcommerce["customers"]}
     assert set(desired.config.systems.bigcommerce.customer_groups.values()) == {1, 2, 3}  # type: ignore[union-attr]
+
+
+def test_seed_loads_into_a_sandbox(seed: dict[str, Any], tmp_path: Path) -> None:
+    from sandbox.seed import load_seed
+
+    counts = load_seed(tmp_path, seed)
+    assert counts["salesforce"] == {
+        "Pricebook2": 5,
+        "s_c__Membership__c": 3,
+        "Account": 7,
+        "Contact": 41,
+    }
+    assert counts["bigcommerce"] == {"customer_groups": 3, "customers": 12}
