@@ -57,8 +57,9 @@ def test_only_the_apply_job_holds_credentials_and_a_write_permission() -> None:
 def test_fork_pull_requests_get_validate_only() -> None:
     jobs = load(WORKFLOWS / "storegate.yml")["jobs"]
     assert "toJSON(secrets)" not in steps_text(jobs["validate"])
-    condition = jobs["plan"]["if"]
+    condition = " ".join(jobs["plan"]["if"].split())
     assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "github.event_name == 'pull_request'" in condition
     assert "pull_request_target" not in (WORKFLOWS / "storegate.yml").read_text()
 
 
