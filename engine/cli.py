@@ -17,6 +17,7 @@ from engine.commands import (
     validate,
 )
 from engine.errors import StoregateError
+from engine.redact import redact
 
 app = typer.Typer(
     name="storegate",
@@ -33,9 +34,10 @@ for module in (validate, schema_cmd, plan_cmd, apply_cmd, show, state_cmd, sandb
 def main() -> None:
     """Console entry point: one clean line on stderr for every storegate error, never a traceback."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click hands back the exit code of typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
     except StoregateError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(redact(f"error: {exc}"), err=True)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -48,3 +50,4 @@ def main() -> None:
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument
         typer.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

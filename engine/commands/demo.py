@@ -11,6 +11,7 @@ import typer
 import yaml
 
 from engine.commands.session import echo
+from engine.errors import StoregateError
 
 HERE = Path(__file__).resolve().parents[2]
 
@@ -26,10 +27,13 @@ def _run(args: list[str]) -> int:
     from engine.cli import app
 
     try:
-        app(args, standalone_mode=False)
+        code = app(args, standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
-    return 0
+    except StoregateError as exc:
+        echo(f"error: {exc}", err=True)
+        return 1
+    return code if isinstance(code, int) else 0
 
 
 def register(app: typer.Typer) -> None:
