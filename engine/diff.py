@@ -89,7 +89,9 @@ class Resolver:
     """Turns Refs into values where the target already exists live and is not being replaced."""
 
     def __init__(self, matches: Sequence[Match]) -> None:
-        self._live = {m.desired.address: m.live for m in matches if m.desired.intent == "present"}
+        present = [m for m in matches if m.desired.intent == "present"]
+        self._live = {m.desired.address: m.live for m in present}
+        self._desired = {m.desired.address: m.desired for m in present}
 
     def resolve(self, value: Any) -> Any:
         if not isinstance(value, Ref):
@@ -99,6 +101,10 @@ class Resolver:
             return value
         if value.attribute == "id":
             return target.id
+        # The value the target is about to have, not the one it has (an email changing in place).
+        wanted = self._desired[value.address].fields.get(value.attribute)
+        if wanted is not None and not isinstance(wanted, Ref | KeepIfSet):
+            return wanted
         return target.fields.get(value.attribute, value)
 
 

@@ -173,3 +173,24 @@ def test_keep_if_set_only_fills_empty_fields() -> None:
 def test_unmanaged_live_records_never_appear() -> None:
     stranger = LiveRecord("salesforce", "contact", "x@y.example", "003Z", {"email": "x@y.example"})
     assert diff([account()], [live_account(), stranger]) == []
+
+
+def test_ref_to_an_attribute_resolves_to_the_targets_new_value() -> None:
+    """Regression: an email changed in place wrote the store's old email back to Salesforce."""
+    want = contact(ecommerce_customer_id=Ref(STORE, "email"))
+    store = DesiredRecord(
+        "bigcommerce",
+        "customer",
+        "jane@acme.example",
+        "Acme",
+        "present",
+        {"email": "jane@acme.example"},
+        access="active",
+        aliases=("old@acme.example",),
+    )
+    old_store = LiveRecord(
+        "bigcommerce", "customer", "old@acme.example", "7", {"email": "old@acme.example"}
+    )
+    changes = diff([account(), want, store], [live_account(), live_contact(), old_store])
+    writeback = next(c for c in changes if c.phase == Phase.WRITEBACK)
+    assert writeback.fields[0].after == "jane@acme.example"
