@@ -227,14 +227,14 @@ def parse(text: str) -> Query:
             f"at Row:{exc.lineno} Column:{exc.col}"
         ) from exc
     counting = "count" in result
-    where = result["where"] if "where" in result else None
-    order = result["order"] if "order" in result else None
+    where = result.get("where", None)
+    order = result.get("order", None)
     return Query(
         fields=() if counting else tuple(result["fields"]),
         count=counting,
         sobject=str(result["sobject"][0]),
         where=where[0] if isinstance(where, pp.ParseResults) else where,
         order_by=tuple(order) if order is not None else (),
-        limit=result["limit"] if "limit" in result else None,
-        offset=result["offset"] if "offset" in result else None,
+        limit=result.get("limit", None),
+        offset=result.get("offset", None),
     )
