@@ -28,6 +28,7 @@ from sandbox.bigcommerce_wire import (
 )
 from sandbox.http import Request, Response
 from sandbox.seed import SeedError
+from sandbox.server import DROP
 from sandbox.store import Record, Store
 
 SYSTEM = "bigcommerce"
@@ -38,8 +39,6 @@ V3 = "/stores/{hash}/v3"
 V2 = "/stores/{hash}/v2"
 MAX_BATCH = 10
 CREATE = "POST /v3/customers"
-DROPPED = -1
-"""The core's marker status (sandbox.server._DROP): close the connection without an answer."""
 V2_MAX_PAGE = 250
 QUERY_PARAMS = frozenset(
     {
@@ -202,7 +201,7 @@ class BigCommerceEmulator:
             # The customers are created, then the connection drops before the answer: the
             # uncertain create a client must look up before sending again.
             self.create_customers(request)
-            return Response(DROPPED)
+            return Response(DROP)
         self._local.entered = True
         peak = self.in_flight.enter()
         self.settings["max_concurrency_seen"] = max(

@@ -257,7 +257,7 @@ class Sandbox:
                     break
         if response is None:
             response = self._run_handler(route.handler, request)
-        elif response.status == _DROP:
+        elif response.status == DROP:
             return None
         for after in self._after.get(route.system, []):
             after(request, response)
@@ -268,7 +268,7 @@ class Sandbox:
             if fault.kind == "latency":
                 time.sleep(fault.ms / 1000)
             elif fault.kind == "drop":
-                return Response(_DROP)
+                return Response(DROP)
             elif fault.kind == "status":
                 return self.error(request.system, fault.status, "injected fault")
             elif fault.kind == "limit":
@@ -376,7 +376,7 @@ class Sandbox:
             self.systems.append(name)
 
 
-_DROP = -1  # internal marker status: close the connection without answering
+DROP = -1  # internal marker status: close the connection without answering
 
 
 class _Server(ThreadingHTTPServer):
