@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from engine.errors import ConfigError, SchemaMismatch
-from engine.model import SalesforceSystem
+from engine.model import ACCOUNT_SETTINGS, PERMISSIONS, SalesforceSystem
 from providers.salesforce.soql import is_api_name
 
 Kind = Literal["account", "contact"]
@@ -27,18 +27,8 @@ STANDARD: dict[Kind, dict[str, str]] = {
     },
 }
 
-ACCOUNT_FIELDS = (
-    "active",
-    "credit_hold",
-    "pay_by_account",
-    "price_book",
-    "display_name",
-    "membership",
-    "tax_entity_code",
-    "supplier",
-    "brand",
-)
-PERMISSION_FIELDS = ("purchase_on_account", "account_credit", "account_points", "account_pricing")
+ACCOUNT_FIELDS = ACCOUNT_SETTINGS
+PERMISSION_FIELDS = PERMISSIONS
 ECOMMERCE_FIELDS = (
     "ecommerce_enabled",
     "ecommerce_access_date",
