@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import ssl
 import subprocess
 import sys
 from collections.abc import Callable
@@ -54,6 +55,11 @@ def repo(tmp_path: Path, sandbox: Sandbox, sandbox_env: dict[str, str]) -> Path:
     return target
 
 
+def trust(sandbox: Sandbox) -> ssl.SSLContext:
+    """TLS settings that trust the sandbox's own CA."""
+    return ssl.create_default_context(cafile=str(sandbox.ca_path))
+
+
 @pytest.fixture
 def storegate() -> Run:
     return run_storegate
@@ -68,7 +74,7 @@ def soql(admin: SandboxAdmin, sandbox: Sandbox, query: str) -> list[dict[str, An
     """Query the sandbox's Salesforce over HTTPS the way any client would."""
     import httpx
 
-    with httpx.Client(verify=str(sandbox.ca_path)) as client:
+    with httpx.Client(verify=trust(sandbox)) as client:
         response = client.get(
             f"{sandbox.url}/services/data/v59.0/queryAll/",
             params={"q": query},

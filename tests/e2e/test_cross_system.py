@@ -13,7 +13,7 @@ import pytest
 from sandbox.admin import SandboxAdmin
 from sandbox.seed import load_seed
 from sandbox.server import Sandbox
-from tests.e2e.conftest import Run, soql
+from tests.e2e.conftest import Run, soql, trust
 
 pytestmark = pytest.mark.e2e
 
@@ -88,7 +88,7 @@ def contacts(admin: SandboxAdmin, sandbox: Sandbox) -> dict[str, dict[str, Any]]
 
 
 def customers(sandbox: Sandbox) -> list[dict[str, Any]]:
-    with httpx.Client(verify=str(sandbox.ca_path)) as client:
+    with httpx.Client(verify=trust(sandbox)) as client:
         response = client.get(
             f"{sandbox.url}/stores/sandbox/v3/customers",
             params={"limit": 250},

@@ -11,7 +11,7 @@ import pytest
 
 from sandbox.admin import SandboxAdmin
 from sandbox.server import Sandbox
-from tests.e2e.conftest import Run, soql, state_of
+from tests.e2e.conftest import Run, soql, state_of, trust
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ def apply(storegate: Run, repo: Path, *extra: str) -> None:
 
 def patch_contact(sandbox: Sandbox, email: str, fields: dict[str, object]) -> None:
     [row] = soql_contacts(sandbox, email)
-    with httpx.Client(verify=str(sandbox.ca_path)) as client:
+    with httpx.Client(verify=trust(sandbox)) as client:
         response = client.patch(
             f"{sandbox.url}/services/data/v59.0/sobjects/Contact/{row['Id']}",
             json=fields,

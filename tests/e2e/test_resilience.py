@@ -18,13 +18,13 @@ import pytest
 from sandbox.admin import SandboxAdmin
 from sandbox.server import Sandbox
 from state.local import LocalStateBackend
-from tests.e2e.conftest import Run, soql, state_of
+from tests.e2e.conftest import Run, soql, state_of, trust
 
 pytestmark = pytest.mark.e2e
 
 
 def store_emails(sandbox: Sandbox) -> list[str]:
-    with httpx.Client(verify=str(sandbox.ca_path)) as client:
+    with httpx.Client(verify=trust(sandbox)) as client:
         response = client.get(
             f"{sandbox.url}/stores/sandbox/v3/customers",
             params={"limit": 250},
