@@ -77,5 +77,10 @@ def register(app: typer.Typer) -> None:
         finally:
             os.environ.clear()
             os.environ.update(saved_env)
-            if not keep:
+            if keep:
+                echo(f"\nKept the demo's access repo, state and receipts in {work}")
+            else:
                 shutil.rmtree(work, ignore_errors=True)
+                echo(
+                    "\nRemoved the demo's temporary folder; run `storegate demo --keep` to keep it."
+                )
