@@ -258,7 +258,11 @@ def load_plan(path: Path) -> Plan:
     if not isinstance(data, dict) or "checksum" not in data or "format_version" not in data:
         raise PlanTampered(f"{where}: not a storegate plan file (no checksum or format_version)")
     version = data.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
+    if (
+        not isinstance(version, int)
+        or isinstance(version, bool)
+        or not 1 <= version <= FORMAT_VERSION
+    ):
         raise PlanTampered(
             f"{where}: plan format_version {version!r} is not one this storegate understands "
             f"(1 to {FORMAT_VERSION}); upgrade storegate or re-run plan"
