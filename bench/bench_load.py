@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.load import load_repo
+from storegate.engine.load import load_repo
 
 CONFIG = """\
 systems:

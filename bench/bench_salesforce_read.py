@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.model import SalesforceSystem
-from providers.base import Scope
-from providers.salesforce import SalesforceProvider
-from providers.salesforce.connection import Connection
-from sandbox.server import Sandbox
+from storegate.engine.model import SalesforceSystem
+from storegate.providers.base import Scope
+from storegate.providers.salesforce import SalesforceProvider
+from storegate.providers.salesforce.connection import Connection
+from storegate.sandbox.server import Sandbox
 
 SETTINGS = SalesforceSystem.model_validate(
     {

@@ -1,5 +1,5 @@
 """`python -m engine` is the storegate command."""
 
-from engine.cli import main
+from storegate.engine.cli import main
 
 main()

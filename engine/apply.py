@@ -8,10 +8,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.errors import PlanTampered, StalePlan
-from engine.plan import Action, Change, FieldChange, Plan, Ref
-from providers.base import ChangeResult, LiveRecord, Provider, Scope
-from state.base import ResourceState, StateBackend, StateDocument
+from storegate.engine.errors import PlanTampered, StalePlan
+from storegate.engine.plan import Action, Change, FieldChange, Plan, Ref
+from storegate.providers.base import ChangeResult, LiveRecord, Provider, Scope
+from storegate.state.base import ResourceState, StateBackend, StateDocument
 
 Progress = Callable[[int], None]
 """Called with the number of changes just finished."""

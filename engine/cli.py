@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from engine.commands import (
+from storegate.engine.commands import (
     apply_cmd,
     demo,
     plan_cmd,
@@ -16,8 +16,8 @@ from engine.commands import (
     state_cmd,
     validate,
 )
-from engine.errors import StoregateError
-from engine.redact import redact
+from storegate.engine.errors import StoregateError
+from storegate.engine.redact import redact
 
 app = typer.Typer(
     name="storegate",

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
-from engine.plan import Action, Change, FieldChange, Ref
-from providers.base import DesiredRecord, KeepIfSet, LiveRecord
+from storegate.engine.plan import Action, Change, FieldChange, Ref
+from storegate.providers.base import DesiredRecord, KeepIfSet, LiveRecord
 
 SALESFORCE = "salesforce"
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.problems import Problem
+    from storegate.engine.problems import Problem
 
 
 class StoregateError(Exception):

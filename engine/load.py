@@ -15,12 +15,19 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from engine import rules
-from engine.errors import ConfigError, InputError
-from engine.model import AccountFile, Config, DesiredState, LoadedAccount, Location, SourceMap
-from engine.model_problems import problems_from
-from engine.problems import Problem, Severity
-from engine.yaml_nodes import ParsedYaml, parse_yaml
+from storegate.engine import rules
+from storegate.engine.errors import ConfigError, InputError
+from storegate.engine.model import (
+    AccountFile,
+    Config,
+    DesiredState,
+    LoadedAccount,
+    Location,
+    SourceMap,
+)
+from storegate.engine.model_problems import problems_from
+from storegate.engine.problems import Problem, Severity
+from storegate.engine.yaml_nodes import ParsedYaml, parse_yaml
 
 CONFIG_FILE = "storegate.yaml"
 ACCOUNTS_DIR = "accounts"

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from engine.errors import PlanTampered
+from storegate.engine.errors import PlanTampered
 
 FORMAT_VERSION = 1
 

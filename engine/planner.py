@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from engine.diff import SALESFORCE, diff, match_records
-from engine.model import DesiredState, email_key
-from engine.plan import ManagedRecord, Plan, PlanWarning
-from engine.safety import assess, warnings
-from providers.base import (
+from storegate.engine.diff import SALESFORCE, diff, match_records
+from storegate.engine.model import DesiredState, email_key
+from storegate.engine.plan import ManagedRecord, Plan, PlanWarning
+from storegate.engine.safety import assess, warnings
+from storegate.providers.base import (
     DesiredContext,
     DesiredRecord,
     LiveRecord,
@@ -18,7 +18,7 @@ from providers.base import (
     Scope,
     address_of,
 )
-from state.base import StateDocument
+from storegate.state.base import StateDocument
 
 
 def store_system(providers: Mapping[str, Provider]) -> str | None:

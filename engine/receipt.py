@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.plan import REMOVING_ACTIONS, Action, Change
-from providers.base import Check, Provider, address_of
+from storegate.engine.plan import REMOVING_ACTIONS, Action, Change
+from storegate.providers.base import Check, Provider, address_of
 
 RECEIPT_VERSION = 1
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from engine.plan import Change, FieldChange, Plan, PlanWarning, Ref
-from engine.secrets import known_secrets
+from storegate.engine.plan import Change, FieldChange, Plan, PlanWarning, Ref
+from storegate.engine.secrets import known_secrets
 
 MASK = "***"
 

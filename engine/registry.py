@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.model import Config
-from providers.base import Provider
+from storegate.engine.model import Config
+from storegate.providers.base import Provider
 
 
 def open_providers(config: Config, root: Path) -> dict[str, Provider]:
-    from providers.salesforce import SalesforceProvider
+    from storegate.providers.salesforce import SalesforceProvider
 
     providers: dict[str, Provider] = {
         "salesforce": SalesforceProvider(config.systems.salesforce, root)
     }
     if config.systems.bigcommerce is not None:
-        from providers.bigcommerce import BigCommerceProvider
+        from storegate.providers.bigcommerce import BigCommerceProvider
 
         providers["bigcommerce"] = BigCommerceProvider(config.systems.bigcommerce, root)
     return providers

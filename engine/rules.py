@@ -20,8 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from engine.model import PERMISSIONS, Config, DesiredState, LoadedAccount, SourceMap, email_key
-from engine.problems import Problem, Severity
+from storegate.engine.model import (
+    PERMISSIONS,
+    Config,
+    DesiredState,
+    LoadedAccount,
+    SourceMap,
+    email_key,
+)
+from storegate.engine.problems import Problem, Severity
 
 CODE_DUPLICATE_EMAIL = "SG101"
 CODE_PURCHASE_WITHOUT_PAY_BY_ACCOUNT = "SG102"

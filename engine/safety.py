@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.errors import SafetyRefused
-from engine.model import SafetyPolicy, email_key
-from engine.plan import REMOVING_ACTIONS, Plan, PlanWarning
+from storegate.engine.errors import SafetyRefused
+from storegate.engine.model import SafetyPolicy, email_key
+from storegate.engine.plan import REMOVING_ACTIONS, Plan, PlanWarning
 
 FLAG = "--allow-mass-revoke"
 

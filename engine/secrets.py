@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from engine.errors import ConfigError
-from engine.model import ENV_REF
+from storegate.engine.errors import ConfigError
+from storegate.engine.model import ENV_REF
 
 _resolved_secrets: set[str] = set()
 

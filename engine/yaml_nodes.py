@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from engine.problems import Problem
+from storegate.engine.problems import Problem
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int]

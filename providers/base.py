@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
-from engine.model import AccessLevel, DesiredState
-from engine.plan import Change
+from storegate.engine.model import AccessLevel, DesiredState
+from storegate.engine.plan import Change
 
 Intent = Literal["present", "absent"]
 

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from sandbox.bigcommerce_wire import (
+from storegate.sandbox.bigcommerce_wire import (
     STRING_FIELDS,
     WRITABLE,
     InFlight,
@@ -26,10 +26,10 @@ from sandbox.bigcommerce_wire import (
     now_iso,
     page_meta,
 )
-from sandbox.http import Request, Response
-from sandbox.seed import SeedError
-from sandbox.server import DROP
-from sandbox.store import Record, Store
+from storegate.sandbox.http import Request, Response
+from storegate.sandbox.seed import SeedError
+from storegate.sandbox.server import DROP
+from storegate.sandbox.store import Record, Store
 
 SYSTEM = "bigcommerce"
 CUSTOMER = "customer"

@@ -14,17 +14,17 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sandbox import salesforce_wire as wire
-from sandbox.http import Request, Response
-from sandbox.salesforce_auth import SalesforceAuth
-from sandbox.salesforce_meta import ObjectSpec, Schema
-from sandbox.salesforce_records import BodyError, WriteError, Writer
-from sandbox.soql import SoqlSyntaxError, parse
-from sandbox.soql_eval import SoqlFieldError, SoqlTypeError, attributes, execute
-from sandbox.store import Record
+from storegate.sandbox import salesforce_wire as wire
+from storegate.sandbox.http import Request, Response
+from storegate.sandbox.salesforce_auth import SalesforceAuth
+from storegate.sandbox.salesforce_meta import ObjectSpec, Schema
+from storegate.sandbox.salesforce_records import BodyError, WriteError, Writer
+from storegate.sandbox.soql import SoqlSyntaxError, parse
+from storegate.sandbox.soql_eval import SoqlFieldError, SoqlTypeError, attributes, execute
+from storegate.sandbox.store import Record
 
 if TYPE_CHECKING:
-    from sandbox.server import Sandbox
+    from storegate.sandbox.server import Sandbox
 
 API_VERSIONS = ("57.0", "58.0", "59.0", "60.0", "61.0", "62.0")
 V = "/services/data/{version}"

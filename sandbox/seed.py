@@ -17,10 +17,10 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from sandbox import salesforce_wire as wire
-from sandbox.salesforce_meta import REFERENCE, ObjectSpec, Schema
-from sandbox.salesforce_records import BodyError, WriteError, Writer
-from sandbox.store import Record, Store
+from storegate.sandbox import salesforce_wire as wire
+from storegate.sandbox.salesforce_meta import REFERENCE, ObjectSpec, Schema
+from storegate.sandbox.salesforce_records import BodyError, WriteError, Writer
+from storegate.sandbox.store import Record, Store
 
 # Parents before children, so lookups by name find what this seed creates.
 SALESFORCE_ORDER = ("Pricebook2", "s_c__Membership__c", "Account", "Contact")
@@ -56,9 +56,9 @@ def load_seed(store_or_dir: Store | Path, data: dict[str, Any]) -> dict[str, dic
 
 def _seed_bigcommerce(store: Store, part: Any) -> dict[str, int]:
     try:
-        module = importlib.import_module("sandbox.bigcommerce")
+        module = importlib.import_module("storegate.sandbox.bigcommerce")
     except ModuleNotFoundError as exc:
-        if exc.name != "sandbox.bigcommerce":
+        if exc.name != "storegate.sandbox.bigcommerce":
             raise
         raise SeedError("the seed has a 'bigcommerce' section but no BigCommerce emulator") from exc
     result = module.seed(store, part)

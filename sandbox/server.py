@@ -32,9 +32,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import trustme
 
-from sandbox.faults import CallCounter, Fault, FaultBook, FaultSpecError
-from sandbox.http import BadRequestBody, Headers, Request, Response, Router
-from sandbox.store import Store
+from storegate.sandbox.faults import CallCounter, Fault, FaultBook, FaultSpecError
+from storegate.sandbox.http import BadRequestBody, Headers, Request, Response, Router
+from storegate.sandbox.store import Store
 
 log = logging.getLogger("sandbox")
 
@@ -365,7 +365,7 @@ class Sandbox:
 
     def _register_modules(self) -> None:
         for name in (*REQUIRED_MODULES, *OPTIONAL_MODULES):
-            qualified = f"sandbox.{name}"
+            qualified = f"storegate.sandbox.{name}"
             try:
                 module = importlib.import_module(qualified)
             except ModuleNotFoundError as exc:

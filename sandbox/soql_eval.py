@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sandbox import salesforce_meta as meta
-from sandbox import salesforce_wire as wire
-from sandbox.salesforce_meta import FieldSpec, ObjectSpec, Schema
-from sandbox.soql import BoolOp, Comparison, Condition, FieldPath, Literal, Not, Query
-from sandbox.store import Record, Store
+from storegate.sandbox import salesforce_meta as meta
+from storegate.sandbox import salesforce_wire as wire
+from storegate.sandbox.salesforce_meta import FieldSpec, ObjectSpec, Schema
+from storegate.sandbox.soql import BoolOp, Comparison, Condition, FieldPath, Literal, Not, Query
+from storegate.sandbox.store import Record, Store
 
 
 class SoqlFieldError(ValueError):

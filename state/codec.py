@@ -12,8 +12,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine.errors import StateError
-from state.base import STATE_VERSION, ResourceState, StateDocument
+from storegate.engine.errors import StateError
+from storegate.state.base import STATE_VERSION, ResourceState, StateDocument
 
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.model import LocalState, StateConfig
-from state.base import StateBackend
-from state.local import LocalStateBackend
+from storegate.engine.model import LocalState, StateConfig
+from storegate.state.base import StateBackend
+from storegate.state.local import LocalStateBackend
 
 
 def state_path(config: LocalState, root: Path) -> Path:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from engine.errors import SerialConflict, StateError
-from state.base import LockInfo, StateDocument
-from state.codec import MalformedState, decode, encode
-from state.files import atomic_write, directory_lock, sweep_temp_files
-from state.lockfile import LockFile, Notify
+from storegate.engine.errors import SerialConflict, StateError
+from storegate.state.base import LockInfo, StateDocument
+from storegate.state.codec import MalformedState, decode, encode
+from storegate.state.files import atomic_write, directory_lock, sweep_temp_files
+from storegate.state.lockfile import LockFile, Notify
 
 
 def _to_stderr(message: str) -> None:

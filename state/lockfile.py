@@ -19,9 +19,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.errors import StateError, StateLocked
-from state.base import LockInfo
-from state.files import directory_lock
+from storegate.engine.errors import StateError, StateLocked
+from storegate.state.base import LockInfo
+from storegate.state.files import directory_lock
 
 Notify = Callable[[str], None]
 

@@ -7,10 +7,10 @@ serial and lineage like the local backend and records every write for tests to c
 
 from __future__ import annotations
 
-from engine.errors import SerialConflict, StateError, StateLocked
-from state.base import LockInfo, StateDocument
-from state.codec import decode, encode
-from state.lockfile import new_lock_info
+from storegate.engine.errors import SerialConflict, StateError, StateLocked
+from storegate.state.base import LockInfo, StateDocument
+from storegate.state.codec import decode, encode
+from storegate.state.lockfile import new_lock_info
 
 WHERE = "memory state"
 

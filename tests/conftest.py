@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.admin import SandboxAdmin
-from sandbox.server import Sandbox
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.server import Sandbox
 
 
 @pytest.fixture(scope="session")

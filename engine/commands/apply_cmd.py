@@ -10,15 +10,15 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from engine.apply import ApplyOutcome, apply_plan, check_fresh
-from engine.apply import Progress as ProgressCallback
-from engine.commands.plan_cmd import plan_in
-from engine.commands.session import Session, echo, open_session, use_color
-from engine.errors import StalePlan, StoregateError
-from engine.plan import Plan, load_plan
-from engine.receipt import Receipt, revocations, verify_revocations
-from engine.render import render
-from engine.safety import assess, enforce
+from storegate.engine.apply import ApplyOutcome, apply_plan, check_fresh
+from storegate.engine.apply import Progress as ProgressCallback
+from storegate.engine.commands.plan_cmd import plan_in
+from storegate.engine.commands.session import Session, echo, open_session, use_color
+from storegate.engine.errors import StalePlan, StoregateError
+from storegate.engine.plan import Plan, load_plan
+from storegate.engine.receipt import Receipt, revocations, verify_revocations
+from storegate.engine.render import render
+from storegate.engine.safety import assess, enforce
 
 RECEIPTS = Path(".storegate") / "receipts"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import typer
 import yaml
 
-from engine.commands.session import echo
-from engine.errors import StoregateError
+from storegate.engine.commands.session import echo
+from storegate.engine.errors import StoregateError
 
 HERE = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def _examples() -> Path:
 
 
 def _run(args: list[str]) -> int:
-    from engine.cli import app
+    from storegate.engine.cli import app
 
     try:
         code = app(args, standalone_mode=False)
@@ -43,8 +43,8 @@ def register(app: typer.Typer) -> None:
         keep: bool = typer.Option(False, "--keep", help="Keep the temporary folder afterwards."),
     ) -> None:
         """Start the sandbox, seed it, run plan and apply on the examples, then stop it."""
-        from sandbox.seed import load_seed
-        from sandbox.server import Sandbox
+        from storegate.sandbox.seed import load_seed
+        from storegate.sandbox.server import Sandbox
 
         source = examples or _examples()
         work = Path(tempfile.mkdtemp(prefix="storegate-demo-"))

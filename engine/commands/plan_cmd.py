@@ -7,10 +7,10 @@ from pathlib import Path
 
 import typer
 
-from engine.commands.session import Session, echo, open_session, use_color
-from engine.plan import Plan, save_plan
-from engine.planner import make_plan
-from engine.render import render
+from storegate.engine.commands.session import Session, echo, open_session, use_color
+from storegate.engine.plan import Plan, save_plan
+from storegate.engine.planner import make_plan
+from storegate.engine.render import render
 
 
 class Format(StrEnum):

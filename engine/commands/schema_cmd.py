@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from pydantic import BaseModel
 
-from engine.model import AccountFile, Config
+from storegate.engine.model import AccountFile, Config
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {

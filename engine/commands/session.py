@@ -11,15 +11,15 @@ from pathlib import Path
 
 import typer
 
-from engine.errors import InputError
-from engine.load import load_repo
-from engine.model import DesiredState
-from engine.problems import Severity
-from engine.redact import redact
-from engine.registry import close_all, open_providers
-from providers.base import Provider
-from state.base import StateBackend
-from state.factory import open_backend
+from storegate.engine.errors import InputError
+from storegate.engine.load import load_repo
+from storegate.engine.model import DesiredState
+from storegate.engine.problems import Severity
+from storegate.engine.redact import redact
+from storegate.engine.registry import close_all, open_providers
+from storegate.providers.base import Provider
+from storegate.state.base import StateBackend
+from storegate.state.factory import open_backend
 
 
 def load_desired(root: Path) -> DesiredState:

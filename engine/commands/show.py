@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
-from engine.commands.plan_cmd import Format
-from engine.commands.session import echo, use_color
-from engine.plan import load_plan
-from engine.render import render
+from storegate.engine.commands.plan_cmd import Format
+from storegate.engine.commands.session import echo, use_color
+from storegate.engine.plan import load_plan
+from storegate.engine.render import render
 
 
 def register(app: typer.Typer) -> None:

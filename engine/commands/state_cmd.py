@@ -12,10 +12,10 @@ from pathlib import Path
 
 import typer
 
-from engine.errors import StateError
-from engine.load import load_config
-from state.base import ResourceState, StateBackend, StateDocument
-from state.factory import open_backend, state_path
+from storegate.engine.errors import StateError
+from storegate.engine.load import load_config
+from storegate.state.base import ResourceState, StateBackend, StateDocument
+from storegate.state.factory import open_backend, state_path
 
 DIR_HELP = "The access repo (holds storegate.yaml)."
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from engine.load import LoadResult, load_repo
-from engine.problems import Problem, Severity
+from storegate.engine.load import LoadResult, load_repo
+from storegate.engine.problems import Problem, Severity
 
 
 class Format(StrEnum):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from engine.errors import ConfigError
-from engine.plan import Plan
-from engine.render.github import render_github
-from engine.render.json import render_json
-from engine.render.markdown import render_markdown
-from engine.render.text import render_text
+from storegate.engine.errors import ConfigError
+from storegate.engine.plan import Plan
+from storegate.engine.render.github import render_github
+from storegate.engine.render.json import render_json
+from storegate.engine.render.markdown import render_markdown
+from storegate.engine.render.text import render_text
 
 FORMATS = ("text", "markdown", "json", "github")
 

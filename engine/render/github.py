@@ -6,9 +6,15 @@ YAML line that declares the record when the change knows it.
 
 from __future__ import annotations
 
-from engine.plan import REMOVING_ACTIONS, Change, Plan, PlanWarning
-from engine.redact import Redactor
-from engine.render.values import PHRASES, change_fields, format_value, split_source, summary_line
+from storegate.engine.plan import REMOVING_ACTIONS, Change, Plan, PlanWarning
+from storegate.engine.redact import Redactor
+from storegate.engine.render.values import (
+    PHRASES,
+    change_fields,
+    format_value,
+    split_source,
+    summary_line,
+)
 
 
 def escape_data(text: str) -> str:

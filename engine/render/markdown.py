@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 
-from engine.plan import Action, Change, Plan
-from engine.redact import Redactor
-from engine.render.values import (
+from storegate.engine.plan import Action, Change, Plan
+from storegate.engine.redact import Redactor
+from storegate.engine.render.values import (
     SYMBOLS,
     change_fields,
     counts_phrase,

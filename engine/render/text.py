@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.plan import Action, Change, FieldChange, Plan, PlanWarning
-from engine.redact import Redactor
-from engine.render.values import (
+from storegate.engine.plan import Action, Change, FieldChange, Plan, PlanWarning
+from storegate.engine.redact import Redactor
+from storegate.engine.render.values import (
     PHRASES,
     SYMBOLS,
     change_fields,

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from engine.plan import REMOVING_ACTIONS, Action, Change, FieldChange, Plan, Ref
+from storegate.engine.plan import REMOVING_ACTIONS, Action, Change, FieldChange, Plan, Ref
 
 NULL = "null"
 KNOWN_AFTER_APPLY = "(known after apply)"

@@ -26,7 +26,13 @@ from tenacity import (
     wait_random,
 )
 
-from engine.errors import ApiLimitExceeded, AuthError, ConfigError, ProviderError, TransientError
+from storegate.engine.errors import (
+    ApiLimitExceeded,
+    AuthError,
+    ConfigError,
+    ProviderError,
+    TransientError,
+)
 
 RESET_HEADER = "X-Rate-Limit-Time-Reset-Ms"
 LEFT_HEADER = "X-Rate-Limit-Requests-Left"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from engine.errors import ProviderError
-from engine.model import email_key
-from providers.base import LiveRecord
-from providers.bigcommerce.client import BigCommerceClient, error_text
-from providers.bigcommerce.desired import KIND, SYSTEM
+from storegate.engine.errors import ProviderError
+from storegate.engine.model import email_key
+from storegate.providers.base import LiveRecord
+from storegate.providers.bigcommerce.client import BigCommerceClient, error_text
+from storegate.providers.bigcommerce.desired import KIND, SYSTEM
 
 PATH = "/v3/customers"
 FIELDS = ("email", "first_name", "last_name", "company", "customer_group_id")

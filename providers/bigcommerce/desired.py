@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from engine.errors import InputError
-from engine.model import (
+from storegate.engine.errors import InputError
+from storegate.engine.model import (
     AccessLevel,
     BigCommerceSystem,
     Contact,
@@ -18,8 +18,8 @@ from engine.model import (
     email_key,
     managed_fields,
 )
-from engine.problems import Problem
-from providers.base import DesiredContext, DesiredRecord, ManagedResource, address_of
+from storegate.engine.problems import Problem
+from storegate.providers.base import DesiredContext, DesiredRecord, ManagedResource, address_of
 
 SYSTEM = "bigcommerce"
 KIND = "customer"

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from engine.errors import ConfigError, ProviderError
-from engine.model import BigCommerceSystem
-from engine.plan import REMOVING_ACTIONS, Change
-from engine.secrets import resolve, resolve_path
-from providers.base import (
+from storegate.engine.errors import ConfigError, ProviderError
+from storegate.engine.model import BigCommerceSystem
+from storegate.engine.plan import REMOVING_ACTIONS, Change
+from storegate.engine.secrets import resolve, resolve_path
+from storegate.providers.base import (
     BatchCallback,
     Check,
     DesiredContext,
@@ -18,10 +18,10 @@ from providers.base import (
     LiveRecord,
     Scope,
 )
-from providers.bigcommerce.client import BigCommerceClient, error_text
-from providers.bigcommerce.customers import CustomerReader, live_record
-from providers.bigcommerce.desired import KIND, SYSTEM, desired_customers
-from providers.bigcommerce.writer import CustomerWriter
+from storegate.providers.bigcommerce.client import BigCommerceClient, error_text
+from storegate.providers.bigcommerce.customers import CustomerReader, live_record
+from storegate.providers.bigcommerce.desired import KIND, SYSTEM, desired_customers
+from storegate.providers.bigcommerce.writer import CustomerWriter
 
 GROUPS_PATH = "/v2/customer_groups"
 GROUPS_PAGE = 250

@@ -13,12 +13,12 @@ from typing import Any
 
 import httpx
 
-from engine.errors import AuthError, ProviderError, TransientError
-from engine.model import email_key
-from engine.plan import REMOVING_ACTIONS, Action, Change
-from providers.base import BatchCallback, ChangeResult
-from providers.bigcommerce.client import BigCommerceClient, error_text
-from providers.bigcommerce.customers import FIELDS, PATH, CustomerReader, chunks
+from storegate.engine.errors import AuthError, ProviderError, TransientError
+from storegate.engine.model import email_key
+from storegate.engine.plan import REMOVING_ACTIONS, Action, Change
+from storegate.providers.base import BatchCallback, ChangeResult
+from storegate.providers.bigcommerce.client import BigCommerceClient, error_text
+from storegate.providers.bigcommerce.customers import FIELDS, PATH, CustomerReader, chunks
 
 BatchWriter = Callable[[Sequence[Change]], list[ChangeResult]]
 

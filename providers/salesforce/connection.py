@@ -23,10 +23,16 @@ from simple_salesforce.exceptions import (
 )
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from engine.errors import ApiLimitExceeded, AuthError, ConfigError, ProviderError, TransientError
-from engine.model import SalesforceSystem, SessionAuth
-from engine.secrets import resolve_path
-from providers.salesforce.auth import Session, authenticate, session_env_name
+from storegate.engine.errors import (
+    ApiLimitExceeded,
+    AuthError,
+    ConfigError,
+    ProviderError,
+    TransientError,
+)
+from storegate.engine.model import SalesforceSystem, SessionAuth
+from storegate.engine.secrets import resolve_path
+from storegate.providers.salesforce.auth import Session, authenticate, session_env_name
 
 T = TypeVar("T")
 

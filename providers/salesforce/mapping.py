@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from engine.errors import InputError
-from engine.model import (
+from storegate.engine.errors import InputError
+from storegate.engine.model import (
     ACCOUNT_SETTINGS,
     PERMISSIONS,
     Contact,
@@ -20,12 +20,12 @@ from engine.model import (
     email_key,
     managed_fields,
 )
-from engine.plan import Ref
-from engine.problems import Problem
-from providers.base import DesiredContext, DesiredRecord, KeepIfSet, address_of
-from providers.salesforce.lookups import NameIndex
-from providers.salesforce.profiles import CHECKBOXES, LOOKUPS, FieldMap, Kind
-from providers.salesforce.records import SYSTEM
+from storegate.engine.plan import Ref
+from storegate.engine.problems import Problem
+from storegate.providers.base import DesiredContext, DesiredRecord, KeepIfSet, address_of
+from storegate.providers.salesforce.lookups import NameIndex
+from storegate.providers.salesforce.profiles import CHECKBOXES, LOOKUPS, FieldMap, Kind
+from storegate.providers.salesforce.records import SYSTEM
 
 UNMAPPED_CODE = "SG310"
 UNKNOWN_LOOKUP_CODE = "SG311"

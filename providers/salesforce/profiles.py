@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from engine.errors import ConfigError, SchemaMismatch
-from engine.model import ACCOUNT_SETTINGS, PERMISSIONS, SalesforceSystem
-from providers.salesforce.soql import is_api_name
+from storegate.engine.errors import ConfigError, SchemaMismatch
+from storegate.engine.model import ACCOUNT_SETTINGS, PERMISSIONS, SalesforceSystem
+from storegate.providers.salesforce.soql import is_api_name
 
 Kind = Literal["account", "contact"]
 SOBJECT: dict[Kind, str] = {"account": "Account", "contact": "Contact"}

@@ -6,9 +6,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from engine.model import SalesforceSystem
-from engine.plan import Change
-from providers.base import (
+from storegate.engine.model import SalesforceSystem
+from storegate.engine.plan import Change
+from storegate.providers.base import (
     BatchCallback,
     Check,
     DesiredContext,
@@ -16,10 +16,10 @@ from providers.base import (
     LiveRecord,
     Scope,
 )
-from providers.salesforce.connection import DEFAULT_RETRY_BASE_DELAY, Connection
-from providers.salesforce.lookups import NameIndex
-from providers.salesforce.mapping import DesiredBuilder
-from providers.salesforce.profiles import (
+from storegate.providers.salesforce.connection import DEFAULT_RETRY_BASE_DELAY, Connection
+from storegate.providers.salesforce.lookups import NameIndex
+from storegate.providers.salesforce.mapping import DesiredBuilder
+from storegate.providers.salesforce.profiles import (
     LOOKUPS,
     SOBJECT,
     FieldMap,
@@ -28,10 +28,10 @@ from providers.salesforce.profiles import (
     raise_schema_problems,
     schema_problems,
 )
-from providers.salesforce.records import select_fields, to_live
-from providers.salesforce.soql import chunked_selects, select
-from providers.salesforce.verify import recreation_risk, verify_revocations
-from providers.salesforce.writes import Writer
+from storegate.providers.salesforce.records import select_fields, to_live
+from storegate.providers.salesforce.soql import chunked_selects, select
+from storegate.providers.salesforce.verify import recreation_risk, verify_revocations
+from storegate.providers.salesforce.writes import Writer
 
 LOOKUP_LABELS = {"price_book": "price book", "membership": "membership"}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.model import AccessLevel, email_key
-from providers.base import KeepIfSet, LiveRecord
-from providers.salesforce.lookups import NameIndex
-from providers.salesforce.profiles import (
+from storegate.engine.model import AccessLevel, email_key
+from storegate.providers.base import KeepIfSet, LiveRecord
+from storegate.providers.salesforce.lookups import NameIndex
+from storegate.providers.salesforce.profiles import (
     LOOKUPS,
     PERMISSION_FIELDS,
     FieldMap,

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.plan import Change
-from providers.base import Check, KeepIfSet, LiveRecord
-from providers.salesforce.connection import Connection
-from providers.salesforce.lookups import NameIndex
-from providers.salesforce.profiles import FieldMap
-from providers.salesforce.records import SYSTEM, select_fields, to_live
-from providers.salesforce.soql import chunked_selects
+from storegate.engine.plan import Change
+from storegate.providers.base import Check, KeepIfSet, LiveRecord
+from storegate.providers.salesforce.connection import Connection
+from storegate.providers.salesforce.lookups import NameIndex
+from storegate.providers.salesforce.profiles import FieldMap
+from storegate.providers.salesforce.records import SYSTEM, select_fields, to_live
+from storegate.providers.salesforce.soql import chunked_selects
 
 RECREATION_CHECK = "contact could be recreated by the integration"
 

@@ -10,15 +10,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import TransientError
-from engine.model import email_key
-from engine.plan import Action, Change
-from providers.base import BatchCallback, ChangeResult
-from providers.salesforce.connection import Connection
-from providers.salesforce.lookups import NameIndex
-from providers.salesforce.profiles import SOBJECT, FieldMap, Kind
-from providers.salesforce.records import UnmappedField, to_api
-from providers.salesforce.soql import chunked_selects
+from storegate.engine.errors import TransientError
+from storegate.engine.model import email_key
+from storegate.engine.plan import Action, Change
+from storegate.providers.base import BatchCallback, ChangeResult
+from storegate.providers.salesforce.connection import Connection
+from storegate.providers.salesforce.lookups import NameIndex
+from storegate.providers.salesforce.profiles import SOBJECT, FieldMap, Kind
+from storegate.providers.salesforce.records import UnmappedField, to_api
+from storegate.providers.salesforce.soql import chunked_selects
 
 BATCH_SIZE = 200
 UPDATING = frozenset({Action.UPDATE, Action.GRANT, Action.REVOKE})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
+from storegate.engine.cli import app
 
 CONFIG = """\
 systems:

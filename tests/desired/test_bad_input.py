@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.load import load_repo
+from storegate.engine.load import load_repo
 from tests.desired.conftest import ACCOUNT, CONFIG, RepoFactory, validate
 
 LINE = re.compile(

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from engine.load import load_repo
-from engine.model import DesiredState, email_key
+from storegate.engine.load import load_repo
+from storegate.engine.model import DesiredState, email_key
 from tests.desired.conftest import validate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -99,7 +99,7 @@ def test_seed_is_consistent_and_makes_a_real_first_plan(
 
 
 def test_seed_loads_into_a_sandbox(seed: dict[str, Any], tmp_path: Path) -> None:
-    from sandbox.seed import load_seed
+    from storegate.sandbox.seed import load_seed
 
     counts = load_seed(tmp_path, seed)
     assert counts["salesforce"] == {

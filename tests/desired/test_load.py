@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import InputError
-from engine.load import load_config, load_repo
-from engine.model import ACCOUNT_SETTINGS, PERMISSIONS, Location, managed_fields
-from engine.yaml_nodes import parse_yaml
+from storegate.engine.errors import InputError
+from storegate.engine.load import load_config, load_repo
+from storegate.engine.model import ACCOUNT_SETTINGS, PERMISSIONS, Location, managed_fields
+from storegate.engine.yaml_nodes import parse_yaml
 from tests.desired.conftest import CONFIG, RepoFactory
 
 ACCOUNT = """\

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.load import load_repo
-from engine.problems import Problem, Severity
-from engine.rules import check
+from storegate.engine.load import load_repo
+from storegate.engine.problems import Problem, Severity
+from storegate.engine.rules import check
 from tests.desired.conftest import CONFIG, RepoFactory
 
 HEADER = "account:\n  name: {name}\n"

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from engine.cli import app
-from engine.commands.schema_cmd import schema_documents, stale_schemas
+from storegate.engine.cli import app
+from storegate.engine.commands.schema_cmd import schema_documents, stale_schemas
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO / "schemas"

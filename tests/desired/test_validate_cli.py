@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.commands.validate import github_annotation
-from engine.problems import Problem, Severity
+from storegate.engine.commands.validate import github_annotation
+from storegate.engine.problems import Problem, Severity
 from tests.desired.conftest import ACCOUNT, RepoFactory, validate
 
 

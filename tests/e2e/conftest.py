@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from sandbox.admin import SandboxAdmin
-from sandbox.seed import load_seed
-from sandbox.server import Sandbox
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.seed import load_seed
+from storegate.sandbox.server import Sandbox
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -35,7 +35,7 @@ Run = Callable[..., Result]
 
 def run_storegate(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Result:
     done = subprocess.run(
-        [sys.executable, "-m", "engine", *args],
+        [sys.executable, "-m", "storegate.engine", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

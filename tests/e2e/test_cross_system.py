@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.admin import SandboxAdmin
-from sandbox.seed import load_seed
-from sandbox.server import Sandbox
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.seed import load_seed
+from storegate.sandbox.server import Sandbox
 from tests.e2e.conftest import Run, soql, trust
 
 pytestmark = pytest.mark.e2e

@@ -9,8 +9,8 @@ import httpx
 import jsonschema
 import pytest
 
-from sandbox.admin import SandboxAdmin
-from sandbox.server import Sandbox
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.server import Sandbox
 from tests.e2e.conftest import Run, soql, state_of, trust
 
 pytestmark = pytest.mark.e2e

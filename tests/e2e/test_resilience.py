@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.admin import SandboxAdmin
-from sandbox.server import Sandbox
-from state.local import LocalStateBackend
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.server import Sandbox
+from storegate.state.local import LocalStateBackend
 from tests.e2e.conftest import Run, soql, state_of, trust
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +52,7 @@ def plan_changes(storegate: Run, repo: Path) -> list[dict[str, Any]]:
 
 def start_apply(repo: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "engine", "apply", "--dir", str(repo), "--auto-approve"],
+        [sys.executable, "-m", "storegate.engine", "apply", "--dir", str(repo), "--auto-approve"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from sandbox.admin import SandboxAdmin
-from sandbox.seed import load_seed
-from sandbox.server import Sandbox
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.seed import load_seed
+from storegate.sandbox.server import Sandbox
 from tests.e2e.conftest import Run, state_of
 
 pytestmark = pytest.mark.e2e

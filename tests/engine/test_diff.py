@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.diff import Phase, diff, same_value
-from engine.plan import Action, Ref
-from providers.base import DesiredRecord, KeepIfSet, LiveRecord
+from storegate.engine.diff import Phase, diff, same_value
+from storegate.engine.plan import Action, Ref
+from storegate.providers.base import DesiredRecord, KeepIfSet, LiveRecord
 
 SF_ACCOUNT = 'salesforce.account["Acme"]'
 STORE = 'bigcommerce.customer["jane@acme.example"]'

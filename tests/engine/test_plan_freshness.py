@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine.apply import check_fresh
-from engine.errors import PlanTampered, StalePlan
-from engine.plan import Plan
-from state.base import ResourceState, StateDocument
+from storegate.engine.apply import check_fresh
+from storegate.engine.errors import PlanTampered, StalePlan
+from storegate.engine.plan import Plan
+from storegate.state.base import ResourceState, StateDocument
 
 
 def test_plan_from_another_lineage_is_refused() -> None:

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from engine.errors import AuthError, ConfigError
-from engine.model import BigCommerceSystem
-from engine.plan import Action, Change, FieldChange
-from providers.base import ChangeResult, Scope
-from providers.bigcommerce import BigCommerceProvider
-from sandbox import bigcommerce
-from sandbox.admin import SandboxAdmin
-from sandbox.server import Sandbox
+from storegate.engine.errors import AuthError, ConfigError
+from storegate.engine.model import BigCommerceSystem
+from storegate.engine.plan import Action, Change, FieldChange
+from storegate.providers.base import ChangeResult, Scope
+from storegate.providers.bigcommerce import BigCommerceProvider
+from storegate.sandbox import bigcommerce
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.server import Sandbox
 
 ENDPOINT_GET = "GET /v3/customers"
 ENDPOINT_POST = "POST /v3/customers"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from engine.errors import InputError
-from engine.model import (
+from storegate.engine.errors import InputError
+from storegate.engine.model import (
     AccountFile,
     BigCommerceSystem,
     Config,
@@ -17,8 +17,8 @@ from engine.model import (
     Location,
     SourceMap,
 )
-from providers.base import DesiredContext, ManagedResource
-from providers.bigcommerce import BigCommerceProvider
+from storegate.providers.base import DesiredContext, ManagedResource
+from storegate.providers.bigcommerce import BigCommerceProvider
 
 SETTINGS = BigCommerceSystem.model_validate(
     {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from providers.base import ChangeResult, Scope
-from sandbox.admin import SandboxAdmin
+from storegate.providers.base import ChangeResult, Scope
+from storegate.sandbox.admin import SandboxAdmin
 from tests.providers.test_salesforce_support import (
     calls_to,
     change,

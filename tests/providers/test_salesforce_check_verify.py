@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import SchemaMismatch
-from providers.base import LiveRecord, Scope
-from sandbox.admin import SandboxAdmin
+from storegate.engine.errors import SchemaMismatch
+from storegate.providers.base import LiveRecord, Scope
+from storegate.sandbox.admin import SandboxAdmin
 from tests.providers.test_salesforce_support import calls_to, change, seed_records, sf_provider
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from engine.errors import ApiLimitExceeded, AuthError, ConfigError, TransientError
-from providers.salesforce.connection import Connection
-from sandbox.admin import SandboxAdmin
+from storegate.engine.errors import ApiLimitExceeded, AuthError, ConfigError, TransientError
+from storegate.providers.salesforce.connection import Connection
+from storegate.sandbox.admin import SandboxAdmin
 from tests.providers.test_salesforce_support import FAST_RETRY, sf_settings
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import InputError
-from engine.plan import Ref
-from providers.base import KeepIfSet, ManagedResource
+from storegate.engine.errors import InputError
+from storegate.engine.plan import Ref
+from storegate.providers.base import KeepIfSet, ManagedResource
 from tests.providers.test_salesforce_support import context, load_desired, sf_provider
 
 SETTINGS = """\

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from engine.errors import ConfigError, SchemaMismatch
-from providers.salesforce.profiles import (
+from storegate.engine.errors import ConfigError, SchemaMismatch
+from storegate.providers.salesforce.profiles import (
     build_field_map,
     raise_schema_problems,
     schema_problems,

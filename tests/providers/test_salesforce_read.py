@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import InputError
-from providers.base import Scope
-from sandbox.admin import SandboxAdmin
+from storegate.engine.errors import InputError
+from storegate.providers.base import Scope
+from storegate.sandbox.admin import SandboxAdmin
 from tests.providers.test_salesforce_support import (
     calls_to,
     context,

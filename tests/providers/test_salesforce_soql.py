@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from providers.salesforce.soql import (
+from storegate.providers.salesforce.soql import (
     MAX_SOQL_CHARS,
     chunked_selects,
     in_conditions,

@@ -6,10 +6,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from engine.load import load_repo
-from engine.model import DesiredState, SalesforceSystem
-from providers.base import DesiredContext, ManagedResource
-from providers.salesforce import SalesforceProvider
+from storegate.engine.load import load_repo
+from storegate.engine.model import DesiredState, SalesforceSystem
+from storegate.providers.base import DesiredContext, ManagedResource
+from storegate.providers.salesforce import SalesforceProvider
 
 FAST_RETRY = 0.001
 
@@ -83,7 +83,7 @@ def context(
 
 def seed_records(tmp_path: Path, sobject: str, rows: list[dict[str, Any]]) -> list[str]:
     """Create records through the REST API (sObject Collections, 200 a call); their ids."""
-    from providers.salesforce.connection import Connection
+    from storegate.providers.salesforce.connection import Connection
 
     connection = Connection(sf_settings(), tmp_path, retry_base_delay=FAST_RETRY)
     ids: list[str] = []
@@ -115,7 +115,7 @@ def change(
     create_fields: dict[str, Any] | None = None,
     account: str = "",
 ) -> Any:
-    from engine.plan import Action, Change, FieldChange
+    from storegate.engine.plan import Action, Change, FieldChange
 
     return Change(
         address=f'salesforce.{kind}["{key}"]',

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.plan import Action, Change, FieldChange, Plan, PlanWarning, Ref
+from storegate.engine.plan import Action, Change, FieldChange, Plan, PlanWarning, Ref
 
 NASTY_ACCOUNT = "O'Brien & Sons | <script>alert(1)</script>"
 NASTY_NAME = "Robert`); DROP TABLE *contacts*; -- @everyone\n<!-- storegate-plan -->"

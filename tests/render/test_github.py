@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.plan import Action, FieldChange, Plan, PlanWarning
-from engine.render.github import command, escape_data, escape_property, render_github
+from storegate.engine.plan import Action, FieldChange, Plan, PlanWarning
+from storegate.engine.render.github import command, escape_data, escape_property, render_github
 
 from .conftest import make_change
 

@@ -7,8 +7,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from engine.plan import Action, Change, FieldChange, Plan, dump_plan
-from engine.render.json import render_json
+from storegate.engine.plan import Action, Change, FieldChange, Plan, dump_plan
+from storegate.engine.render.json import render_json
 
 from .conftest import make_change
 

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from engine.plan import Action, FieldChange, Plan
-from engine.render.markdown import MARKER, code, escape, render_markdown
-from engine.render.values import NO_CHANGES
+from storegate.engine.plan import Action, FieldChange, Plan
+from storegate.engine.render.markdown import MARKER, code, escape, render_markdown
+from storegate.engine.render.values import NO_CHANGES
 
 from .conftest import NASTY_ACCOUNT, make_change, many_accounts_plan
 

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from engine.plan import Action, FieldChange, Plan, PlanWarning, Ref
-from engine.redact import MASK, redact, redact_plan
-from engine.render import FORMATS, render
-from engine.secrets import known_secrets, resolve
+from storegate.engine.plan import Action, FieldChange, Plan, PlanWarning, Ref
+from storegate.engine.redact import MASK, redact, redact_plan
+from storegate.engine.render import FORMATS, render
+from storegate.engine.secrets import known_secrets, resolve
 
 from .conftest import make_change
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from engine.errors import PlanTampered
-from engine.plan import FORMAT_VERSION, Action, Plan, dump_plan, load_plan, save_plan
+from storegate.engine.errors import PlanTampered
+from storegate.engine.plan import FORMAT_VERSION, Action, Plan, dump_plan, load_plan, save_plan
 
 from .conftest import make_change
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from engine.plan import Action, Plan
-from engine.render.text import render_text
-from engine.render.values import NO_CHANGES
+from storegate.engine.plan import Action, Plan
+from storegate.engine.render.text import render_text
+from storegate.engine.render.values import NO_CHANGES
 
 from .conftest import NASTY_ACCOUNT, make_change
 

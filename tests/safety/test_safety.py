@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import SafetyRefused
-from engine.model import SafetyPolicy
-from engine.plan import Action, Change, Plan
-from engine.safety import assess, enforce, warnings
+from storegate.engine.errors import SafetyRefused
+from storegate.engine.model import SafetyPolicy
+from storegate.engine.plan import Action, Change, Plan
+from storegate.engine.safety import assess, enforce, warnings
 
 
 def change(email: str, action: Action, system: str = "salesforce", kind: str = "contact") -> Change:

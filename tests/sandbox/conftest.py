@@ -10,7 +10,7 @@ import pytest
 import requests
 from simple_salesforce import Salesforce
 
-from sandbox.server import Sandbox
+from storegate.sandbox.server import Sandbox
 
 API = "/services/data/v59.0"
 

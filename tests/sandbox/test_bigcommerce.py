@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox import bigcommerce
-from sandbox.admin import SandboxAdmin
-from sandbox.seed import SeedError, load_seed
-from sandbox.server import Sandbox
+from storegate.sandbox import bigcommerce
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.seed import SeedError, load_seed
+from storegate.sandbox.server import Sandbox
 
 RATE_HEADERS = (
     "X-Rate-Limit-Time-Window-Ms",

@@ -7,9 +7,9 @@ import ssl
 import httpx
 import pytest
 
-from sandbox.admin import SandboxAdmin
-from sandbox.http import Request, Response, Router
-from sandbox.server import Sandbox
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.http import Request, Response, Router
+from storegate.sandbox.server import Sandbox
 
 
 def sf_client(sandbox: Sandbox) -> httpx.Client:

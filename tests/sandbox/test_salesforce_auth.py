@@ -18,8 +18,8 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from sandbox.admin import SandboxAdmin
-from sandbox.server import Sandbox
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.server import Sandbox
 from tests.sandbox.conftest import requests_session
 
 

@@ -9,7 +9,7 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceGeneralError, SalesforceMalformedRequest
 
-from sandbox.admin import SandboxAdmin
+from storegate.sandbox.admin import SandboxAdmin
 
 
 def fields_of(sf: Salesforce, name: str) -> dict[str, dict[str, Any]]:

@@ -9,9 +9,9 @@ import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from sandbox.admin import SandboxAdmin
-from sandbox.seed import load_seed
-from sandbox.server import Sandbox
+from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.seed import load_seed
+from storegate.sandbox.server import Sandbox
 
 
 def seed_people(sandbox: Sandbox) -> None:

@@ -9,7 +9,7 @@ import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceResourceNotFound
 
-from sandbox.admin import SandboxAdmin
+from storegate.sandbox.admin import SandboxAdmin
 
 
 def contact(last: str, **fields: Any) -> dict[str, Any]:

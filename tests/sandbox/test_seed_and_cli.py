@@ -14,9 +14,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
-from sandbox.seed import SeedError, load_seed
-from sandbox.server import Sandbox
+from storegate.engine.cli import app
+from storegate.sandbox.seed import SeedError, load_seed
+from storegate.sandbox.server import Sandbox
 
 SEED = {
     "salesforce": {

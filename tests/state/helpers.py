@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from state.base import ResourceState, StateDocument
+from storegate.state.base import ResourceState, StateDocument
 
 PYTHON = sys.executable
 
@@ -54,7 +54,7 @@ def expect_line(child: subprocess.Popen[str], wanted: str) -> str:
 HOLD_LOCK = """
     import sys
     from pathlib import Path
-    from state.local import LocalStateBackend
+    from storegate.state.local import LocalStateBackend
 
     backend = LocalStateBackend(Path(sys.argv[1]))
     info = backend.lock("apply", 0)
@@ -67,8 +67,8 @@ HOLD_LOCK = """
 WAIT_FOR_LOCK = """
     import sys
     from pathlib import Path
-    from engine.errors import StateLocked
-    from state.local import LocalStateBackend
+    from storegate.engine.errors import StateLocked
+    from storegate.state.local import LocalStateBackend
 
     backend = LocalStateBackend(Path(sys.argv[1]))
     print("waiting", flush=True)
@@ -87,7 +87,7 @@ CRASH_BEFORE_RENAME = """
     import sys
     import time
     from pathlib import Path
-    from state.local import LocalStateBackend
+    from storegate.state.local import LocalStateBackend
 
     def stop_before_rename(src, dst):
         if Path(dst).name == Path(sys.argv[1]).name:

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from engine.errors import SerialConflict, StateError, StateLocked
-from engine.model import LocalState
-from state.base import STATE_VERSION, StateDocument
-from state.codec import decode, encode
-from state.factory import open_backend
-from state.local import LocalStateBackend
-from state.memory import MemoryStateBackend
+from storegate.engine.errors import SerialConflict, StateError, StateLocked
+from storegate.engine.model import LocalState
+from storegate.state.base import STATE_VERSION, StateDocument
+from storegate.state.codec import decode, encode
+from storegate.state.factory import open_backend
+from storegate.state.local import LocalStateBackend
+from storegate.state.memory import MemoryStateBackend
 from tests.state.helpers import document_with, resource
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import SerialConflict, StateError, StateLocked
-from state.base import STATE_VERSION, StateDocument
-from state.codec import encode
-from state.local import LocalStateBackend
+from storegate.engine.errors import SerialConflict, StateError, StateLocked
+from storegate.state.base import STATE_VERSION, StateDocument
+from storegate.state.codec import encode
+from storegate.state.local import LocalStateBackend
 from tests.state.helpers import (
     CRASH_BEFORE_RENAME,
     HOLD_LOCK,

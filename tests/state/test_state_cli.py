@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from state.local import LocalStateBackend
+from storegate.state.local import LocalStateBackend
 from tests.state.helpers import HOLD_LOCK, document_with, expect_line, spawn
 
 STOREGATE = str(Path(sys.executable).with_name("storegate"))

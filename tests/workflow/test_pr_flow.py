@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.render.markdown import MARKER
-from engine.render.values import NO_CHANGES
-from sandbox.server import Sandbox
+from storegate.engine.render.markdown import MARKER
+from storegate.engine.render.values import NO_CHANGES
+from storegate.sandbox.server import Sandbox
 from tests.workflow.scripts import (
     VENV_BIN,
     Runner,
