@@ -7,7 +7,7 @@ limit), the system's `before` hooks run (auth, budgets), then the handler, then 
 
 An emulator module `sandbox.<name>` exposes `register(sandbox)` and uses: `sandbox.router.add(...)`,
 `add_hook`, `set_error_format`, `set_limit_response`, `register_settings`, `on_reset`,
-`on_expire_tokens`, `add_admin`, `add_env`, `faults.take_record_error`, `store`.
+`on_expire_tokens`, `add_admin`, `add_env`, `secret`, `faults.take_record_error`, `store`.
 """
 
 from __future__ import annotations
@@ -81,13 +81,25 @@ class _Credentials:
             "sf_password": secrets.token_urlsafe(16),
             "bigcommerce_access_token": secrets.token_hex(16),
         }
+        self._path = path
         self.values = {name: stored.get(name) or fresh[name] for name in self.FIELDS}
+        self.values.update({k: v for k, v in stored.items() if k not in self.values})
         if self.values != stored:
-            path.write_text(json.dumps(self.values, indent=2))
-            path.chmod(0o600)
+            self._save()
 
     def __getitem__(self, name: str) -> str:
         return self.values[name]
+
+    def get_or_make(self, name: str, make: Callable[[], str]) -> str:
+        """A credential of an emulator module, made once and kept across restarts."""
+        if name not in self.values:
+            self.values[name] = make()
+            self._save()
+        return self.values[name]
+
+    def _save(self) -> None:
+        self._path.write_text(json.dumps(self.values, indent=2))
+        self._path.chmod(0o600)
 
 
 class Sandbox:
@@ -163,6 +175,10 @@ class Sandbox:
     def add_env(self, name: str, value: EnvValue) -> None:
         """A variable for DIR/env; a callable is evaluated at start (when the URL is known)."""
         self._env_values[name] = value
+
+    def secret(self, name: str, make: Callable[[], str] = lambda: secrets.token_urlsafe(24)) -> str:
+        """A credential kept in DIR/credentials.json, so a restart on the same DIR keeps DIR/env valid."""
+        return self.credentials.get_or_make(name, make)
 
     def error(self, system: str, status: int, message: str) -> Response:
         return self._error_formats.get(system, _default_error)(status, message)
