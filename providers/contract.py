@@ -222,6 +222,8 @@ class AccountSpec:
     salesforce_id: str | None = None
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Per system name: that provider's validated account options (`account.stores.<system>`)."""
+    stores: tuple[str, ...] | None = None
+    """The store systems the file lists under `account.stores` (None: the file lists none)."""
     exclusive: bool = False
     """The repo owns all access in this account: undeclared access is revoked."""
     store_removal: StoreRemoval = "deactivate"
@@ -282,6 +284,10 @@ class DesiredContext:
             for m in self.managed
             if m.address.system == system and (kind is None or m.address.kind == kind)
         ]
+
+    def crm(self) -> SystemInfo | None:
+        """The system that holds the contacts and keeps the stores' ids (Salesforce), if any."""
+        return next((s for s in self.systems.values() if s.holds_ids_of_stores), None)
 
     def stores(self) -> list[SystemInfo]:
         """The systems whose contact records grant store access, in configuration order."""
@@ -675,6 +681,13 @@ class BaseProvider:
 
     def info(self) -> SystemInfo:
         return SystemInfo(self.name, self.type, self.CONTACT_KIND, self.HOLDS_IDS_OF_STORES)
+
+    def serves(self, account: AccountSpec, *, unlisted: bool) -> bool:
+        """Whether this store serves the account: listed under `account.stores`, or the file lists
+        no stores and this store takes unlisted accounts (its `accounts: all` setting)."""
+        if account.stores is None:
+            return unlisted
+        return self.name in account.stores
 
     def same_value(self, name: str, desired: Any, live: Any) -> bool:
         del name
