@@ -12,29 +12,24 @@ An emulator module `sandbox.<name>` exposes `register(sandbox)` and uses: `sandb
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import importlib
 import json
 import logging
 import secrets
 import shlex
-import socket
-import ssl
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import trustme
 
 from storegate.sandbox.faults import CallCounter, Fault, FaultBook, FaultSpecError
-from storegate.sandbox.http import BadRequestBody, Headers, Request, Response, Router
+from storegate.sandbox.http import BadRequestBody, Request, Response, Router
 from storegate.sandbox.store import Store
+from storegate.sandbox.transport import HttpsServer
 
 log = logging.getLogger("sandbox")
 
@@ -124,8 +119,7 @@ class Sandbox:
         self._reset_callbacks: list[Callable[[], None]] = []
         self._expire_callbacks: list[Callable[[], None]] = []
         self._env_values: dict[str, EnvValue] = {}
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: HttpsServer | None = None
         self.env: dict[str, str] = {}
         self.systems: list[str] = []
         self.emulators: dict[str, Any] = {}  # per system, the module's emulator object
@@ -189,22 +183,16 @@ class Sandbox:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the sandbox is not started")
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
+        return f"https://127.0.0.1:{self._server.port}"
 
     def start(self) -> Sandbox:
+        """Serve HTTPS on 127.0.0.1 (see `sandbox.transport`) with a fresh CA written to DIR/ca.pem,
+        and write DIR/env. Raises OSError when the port is taken."""
         ca = trustme.CA(organization_name="storegate sandbox")
         ca.cert_pem.write_to_path(str(self.ca_path))
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        server = _Server(("127.0.0.1", self.port), _make_handler(self))
-        server.socket = context.wrap_socket(
-            server.socket, server_side=True, do_handshake_on_connect=False
-        )
+        server = HttpsServer(self.handle, ca, self.port)
+        server.start()
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._thread.start()
         self.env = {
             name: value(self) if callable(value) else value
             for name, value in self._env_values.items()
@@ -216,12 +204,8 @@ class Sandbox:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def close(self) -> None:
         self.stop()
@@ -258,6 +242,9 @@ class Sandbox:
         if request.path == f"/{ADMIN}" or request.path.startswith(f"/{ADMIN}/"):
             return self._handle_admin(request)
         matched = self.router.match(request.method, request.path)
+        if matched is None and request.method == "HEAD":
+            # HEAD is GET without the body (RFC 9110 9.3.2); the transport leaves the body out.
+            matched = self.router.match("GET", request.path)
         if matched is None:
             return self._unrouted(request)
         route, params = matched
@@ -393,61 +380,3 @@ class Sandbox:
 
 
 DROP = -1  # internal marker status: close the connection without answering
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # TLS handshakes refused by a client and connections reset mid-request are routine here.
-        log.debug("connection from %s ended with an error", client_address, exc_info=True)
-
-
-def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "storegate-sandbox"
-        sys_version = ""
-        timeout = 60
-
-        def setup(self) -> None:
-            super().setup()
-            assert isinstance(self.connection, ssl.SSLSocket)
-            self.connection.do_handshake()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug(format, *args)
-
-        def _dispatch(self) -> None:
-            split = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            request = Request(
-                method=self.command,
-                path=unquote(split.path),
-                query=parse_qs(split.query, keep_blank_values=True),
-                headers=Headers(list(self.headers.items())),
-                body=body,
-            )
-            response = sandbox.handle(request)
-            if response is None:
-                self.close_connection = True
-                with contextlib.suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            payload, content_type = response.encode()
-            self.send_response(response.status)
-            for name, value in response.headers.items():
-                if name.lower() != "content-type":
-                    self.send_header(name, value)
-            if content_type is not None:
-                self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
-
-    return Handler
