@@ -1,6 +1,8 @@
 """A SOQL parser (pyparsing grammar) producing a small AST; `soql_eval` runs it against the store.
 
-Covers what the provider sends: SELECT with parent fields (`Account.Name`) or COUNT(), FROM,
+Covers what the provider and common clients send: SELECT with parent fields up to five
+relationships deep (`Account.s_c__Pricebook_Id__r.Name`), parent-to-child subqueries
+(`(SELECT Id FROM Contacts WHERE ... ORDER BY ... LIMIT n)`) or COUNT(), FROM,
 WHERE (= != <> < > <= >= IN, NOT IN, LIKE, AND, OR, NOT, parentheses, NULL, TRUE/FALSE, numbers,
 date and datetime literals, quoted strings with SOQL's backslash escapes), ORDER BY (ASC/DESC,
 NULLS FIRST/LAST), LIMIT and OFFSET.
@@ -67,11 +69,12 @@ class OrderItem:
 class Query:
     fields: tuple[FieldPath, ...]
     count: bool
-    sobject: str
+    sobject: str  # in a subquery: the child relationship name (`Contacts`)
     where: Condition | None
     order_by: tuple[OrderItem, ...]
     limit: int | None
     offset: int | None
+    subqueries: tuple[Query, ...] = ()  # parent-to-child: `(SELECT Id FROM Contacts)`
 
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
@@ -188,7 +191,6 @@ def _grammar() -> pp.ParserElement:
     )
 
     count_expr = (count + pp.Suppress("(") + pp.Suppress(")")).set_parse_action(lambda: "COUNT()")
-    select_list = count_expr("count") | pp.Group(pp.DelimitedList(field_path))("fields")
     direction = pp.Opt(asc | desc, default="ASC")
     null_order = pp.Opt(pp.Suppress(nulls) + (first | last), default="")
     order_item = (field_path + direction + null_order).set_parse_action(
@@ -199,16 +201,43 @@ def _grammar() -> pp.ParserElement:
         )
     )
     integer = pp.Word(pp.nums).set_parse_action(lambda t: int(t[0]))
-    return (
-        pp.Suppress(select)
-        + select_list
-        + pp.Suppress(from_)
-        + (~keyword + pp.Word(pp.alphas, pp.alphanums + "_"))("sobject")
-        + pp.Opt(pp.Suppress(where) + condition("where"))
-        + pp.Opt(pp.Suppress(order + by) + pp.Group(pp.DelimitedList(order_item))("order"))
-        + pp.Opt(pp.Suppress(limit) + integer("limit"))
-        + pp.Opt(pp.Suppress(offset) + integer("offset"))
-        + pp.StringEnd()
+    object_name = ~keyword + pp.Word(pp.alphas, pp.alphanums + "_")
+
+    def clauses(select_list: pp.ParserElement) -> pp.ParserElement:
+        return (
+            pp.Suppress(select)
+            + select_list
+            + pp.Suppress(from_)
+            + object_name("sobject")
+            + pp.Opt(pp.Suppress(where) + condition("where"))
+            + pp.Opt(pp.Suppress(order + by) + pp.Group(pp.DelimitedList(order_item))("order"))
+            + pp.Opt(pp.Suppress(limit) + integer("limit"))
+            + pp.Opt(pp.Suppress(offset) + integer("offset"))
+        )
+
+    subquery = (
+        pp.Suppress("(")
+        + clauses(pp.Group(pp.DelimitedList(field_path))("fields"))
+        + pp.Suppress(")")
+    ).set_parse_action(lambda t: _query(t))
+    select_list = count_expr("count") | pp.Group(pp.DelimitedList(field_path | subquery))("fields")
+    return clauses(select_list) + pp.StringEnd()
+
+
+def _query(result: pp.ParseResults) -> Query:
+    counting = "count" in result
+    items = [] if counting else list(result["fields"])
+    where = result.get("where", None)
+    order = result.get("order", None)
+    return Query(
+        fields=tuple(i for i in items if isinstance(i, FieldPath)),
+        count=counting,
+        sobject=str(result["sobject"][0]),
+        where=where[0] if isinstance(where, pp.ParseResults) else where,
+        order_by=tuple(order) if order is not None else (),
+        limit=result.get("limit", None),
+        offset=result.get("offset", None),
+        subqueries=tuple(i for i in items if isinstance(i, Query)),
     )
 
 
@@ -226,15 +255,4 @@ def parse(text: str) -> Query:
             f"unexpected token: '{near.split()[0] if near.strip() else near}' "
             f"at Row:{exc.lineno} Column:{exc.col}"
         ) from exc
-    counting = "count" in result
-    where = result.get("where", None)
-    order = result.get("order", None)
-    return Query(
-        fields=() if counting else tuple(result["fields"]),
-        count=counting,
-        sobject=str(result["sobject"][0]),
-        where=where[0] if isinstance(where, pp.ParseResults) else where,
-        order_by=tuple(order) if order is not None else (),
-        limit=result.get("limit", None),
-        offset=result.get("offset", None),
-    )
+    return _query(result)

@@ -1,11 +1,11 @@
 """Runs a parsed SOQL query against the store, with Salesforce's semantics: case-insensitive string
-comparison and LIKE, typed literals checked against the field's type, parent fields through
-relationships, deleted rows only for queryAll."""
+comparison and LIKE, typed literals checked against the field's type, parent fields through up to
+five relationships, parent-to-child subqueries, deleted rows only for queryAll."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,27 +25,60 @@ class SoqlTypeError(ValueError):
     """The FROM object is not known (INVALID_TYPE)."""
 
 
+MAX_PARENT_HOPS = 5  # Salesforce: relationship paths go at most five levels up
+
+Parents = dict[str, dict[str, Record]]  # object name -> id -> live record
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step up a relationship: the lookup field and the object it points to."""
+
+    lookup: FieldSpec
+    target: ObjectSpec
+
+    @property
+    def key(self) -> str:
+        """The relationship name (`Account`, `s_c__Pricebook_Id__r`): the JSON key of the parent."""
+        assert self.lookup.relationship_name is not None
+        return self.lookup.relationship_name
+
+
 @dataclass(frozen=True)
 class Resolved:
-    """A field path bound to the schema: an own field, or a field of a parent via a lookup."""
+    """A field path bound to the schema: an own field, or a field of an ancestor reached through
+    one to five lookups (`Account.s_c__Pricebook_Id__r.Name` from Contact)."""
 
     path: FieldPath
-    lookup: FieldSpec | None  # the lookup field on the queried object, for parent paths
-    parent: ObjectSpec | None
+    hops: tuple[Hop, ...]
     field: FieldSpec
 
-    def value(self, record: Record, parents: dict[str, dict[str, Record]]) -> Any:
-        if self.lookup is None:
-            return record.get(self.field.name)
-        parent = self._parent_record(record, parents)
-        return None if parent is None else parent.get(self.field.name)
+    def ancestors(self, record: Record, parents: Parents) -> list[Record | None]:
+        """The record at each hop (None from the first empty lookup on)."""
+        chain: list[Record | None] = []
+        current: Record | None = record
+        for hop in self.hops:
+            parent_id = current.get(hop.lookup.name) if current is not None else None
+            current = parents[hop.target.name].get(parent_id) if parent_id is not None else None
+            chain.append(current)
+        return chain
 
-    def _parent_record(
-        self, record: Record, parents: dict[str, dict[str, Record]]
-    ) -> Record | None:
-        assert self.lookup is not None and self.parent is not None
-        parent_id = record.get(self.lookup.name)
-        return None if parent_id is None else parents[self.parent.name].get(parent_id)
+    def value(self, record: Record, parents: Parents) -> Any:
+        holder = self.ancestors(record, parents)[-1] if self.hops else record
+        return None if holder is None else holder.get(self.field.name)
+
+
+@dataclass(frozen=True)
+class ChildQuery:
+    """A parent-to-child subquery bound to the schema: the child object, the lookup on it that
+    points to the parent, and the subquery's own fields, filter and order."""
+
+    name: str  # the relationship name as the response key (`Contacts`)
+    spec: ObjectSpec
+    lookup: FieldSpec
+    query: Query
+    selected: tuple[Resolved, ...]
+    used: tuple[Resolved, ...]
 
 
 @dataclass
@@ -67,21 +100,52 @@ def _resolve(schema: Schema, spec: ObjectSpec, path: FieldPath) -> Resolved:
                 "use a custom field, be sure to append the '__c' after the custom field name. "
                 "Please reference your WSDL or the describe call for the appropriate names."
             )
-        return Resolved(path, None, None, own)
-    if len(parts) == 2:
-        lookup = spec.relationship(parts[0])
-        parent = schema.object(lookup.reference_to[0]) if lookup else None
-        if lookup is None or parent is None:
+        return Resolved(path, (), own)
+    if len(parts) - 1 > MAX_PARENT_HOPS:
+        raise SoqlFieldError(
+            f"Didn't understand relationship '{'.'.join(parts[:-1])}' in field path: "
+            f"a field path may follow at most {MAX_PARENT_HOPS} relationships."
+        )
+    hops: list[Hop] = []
+    current = spec
+    for name in parts[:-1]:
+        lookup = current.relationship(name)
+        target = schema.object(lookup.reference_to[0]) if lookup else None
+        if lookup is None or target is None:
             raise SoqlFieldError(
-                f"Didn't understand relationship '{parts[0]}' in field path. If you are "
+                f"Didn't understand relationship '{name}' in field path. If you are "
                 "attempting to use a custom relationship, be sure to append the '__r' after the "
-                "custom relationship name."
+                "custom relationship name. Please reference your WSDL or the describe call for "
+                "the appropriate names."
             )
-        target = parent.field(parts[1])
-        if target is None:
-            raise SoqlFieldError(f"No such column '{parts[1]}' on entity '{parent.name}'.")
-        return Resolved(path, lookup, parent, target)
-    raise SoqlFieldError(f"Didn't understand relationship '{'.'.join(parts[:-1])}' in field path.")
+        hops.append(Hop(lookup, target))
+        current = target
+    field = current.field(parts[-1])
+    if field is None:
+        raise SoqlFieldError(f"No such column '{parts[-1]}' on entity '{current.name}'.")
+    return Resolved(path, tuple(hops), field)
+
+
+def _child_query(schema: Schema, parent: ObjectSpec, sub: Query, version: str) -> ChildQuery:
+    """Bind `(SELECT ... FROM Contacts ...)` to the child object named by the parent's describe."""
+    wanted = sub.sobject.lower()
+    relationships = schema.describe(parent, version)["childRelationships"]
+    found = next((r for r in relationships if r["relationshipName"].lower() == wanted), None)
+    child = schema.object(found["childSObject"]) if found else None
+    lookup = child.field(found["field"]) if child and found else None
+    if found is None or child is None or lookup is None:
+        raise SoqlFieldError(
+            f"Didn't understand relationship '{sub.sobject}' in FROM part of query call. If you "
+            "are attempting to use a custom relationship, be sure to append the '__r' after the "
+            "custom relationship name. Please reference your WSDL or the describe call for the "
+            "appropriate names."
+        )
+    selected = tuple(_resolve(schema, child, path) for path in sub.fields)
+    used: list[Resolved] = list(selected)
+    if sub.where is not None:
+        _compile(schema, child, sub.where, used)
+    used.extend(_resolve(schema, child, item.field) for item in sub.order_by)
+    return ChildQuery(found["relationshipName"], child, lookup, sub, selected, tuple(used))
 
 
 _STRINGY = (meta.STRING, meta.TEXTAREA, meta.EMAIL, meta.PICKLIST, meta.URL)
@@ -140,7 +204,7 @@ def _like_pattern(literal: Literal) -> re.Pattern[str]:
     return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
 
 
-Predicate = Callable[[Record, dict[str, dict[str, Record]]], bool]
+Predicate = Callable[[Record, Parents], bool]
 
 
 def _compile(schema: Schema, spec: ObjectSpec, cond: Condition, used: list[Resolved]) -> Predicate:
@@ -162,7 +226,7 @@ def _compile_comparison(
     used.append(resolved)
     field = resolved.field
 
-    def get(record: Record, parents: dict[str, dict[str, Record]]) -> Any:
+    def get(record: Record, parents: Parents) -> Any:
         return _comparable(field, resolved.value(record, parents))
 
     if cond.op == "LIKE":
@@ -201,26 +265,27 @@ def _compile_comparison(
 def _shape(
     record: Record,
     spec: ObjectSpec,
-    selected: list[Resolved],
-    parents: dict[str, dict[str, Record]],
+    selected: Sequence[Resolved],
+    parents: Parents,
     version: str,
 ) -> dict[str, Any]:
+    """The record as the REST API renders it: own fields flat, each parent nested under its
+    relationship name with its own `attributes` (None where a lookup on the way is empty)."""
     out: dict[str, Any] = {"attributes": attributes(spec.name, record["Id"], version)}
     for resolved in selected:
-        if resolved.lookup is None:
-            out[resolved.field.name] = record.get(resolved.field.name)
-            continue
-        assert resolved.parent is not None and resolved.lookup.relationship_name is not None
-        key = resolved.lookup.relationship_name
-        parent = resolved._parent_record(record, parents)
-        if parent is None:
-            out[key] = None
-            continue
-        nested = out.get(key) or {
-            "attributes": attributes(resolved.parent.name, parent["Id"], version)
-        }
-        nested[resolved.field.name] = parent.get(resolved.field.name)
-        out[key] = nested
+        holder = out
+        chain = resolved.ancestors(record, parents)
+        for hop, ancestor in zip(resolved.hops, chain, strict=True):
+            if ancestor is None:
+                holder[hop.key] = None
+                break
+            nested = holder.get(hop.key)
+            if not isinstance(nested, dict):
+                nested = {"attributes": attributes(hop.target.name, ancestor["Id"], version)}
+                holder[hop.key] = nested
+            holder = nested
+        else:
+            holder[resolved.field.name] = resolved.value(record, parents)
     return out
 
 
@@ -233,7 +298,7 @@ def _sort(
     query: Query,
     schema: Schema,
     spec: ObjectSpec,
-    parents: dict[str, dict[str, Record]],
+    parents: Parents,
 ) -> None:
     """ORDER BY: stable sorts from the last key to the first."""
     for item in reversed(query.order_by):
@@ -263,15 +328,19 @@ def execute(
     where = _compile(schema, spec, query.where, used) if query.where is not None else None
     for item in query.order_by:
         used.append(_resolve(schema, spec, item.field))
+    children = [_child_query(schema, spec, sub, version) for sub in query.subqueries]
+    for child in children:
+        used.extend(child.used)
 
-    parents: dict[str, dict[str, Record]] = {}
+    parents: Parents = {}
     for resolved in used:
-        if resolved.parent is not None and resolved.parent.name not in parents:
-            parents[resolved.parent.name] = {
-                r["Id"]: r
-                for r in store.list(wire.SYSTEM, resolved.parent.name)
-                if not r.get("IsDeleted")
-            }
+        for hop in resolved.hops:
+            if hop.target.name not in parents:
+                parents[hop.target.name] = {
+                    r["Id"]: r
+                    for r in store.list(wire.SYSTEM, hop.target.name)
+                    if not r.get("IsDeleted")
+                }
 
     def keep(record: Record) -> bool:
         if record.get("IsDeleted") and not include_deleted:
@@ -286,4 +355,53 @@ def execute(
     if query.count:
         return QueryResult(spec, len(rows), [])
     shaped = [_shape(r, spec, selected, parents, version) for r in rows]
+    for child in children:
+        _attach_children(child, rows, shaped, schema, store, parents, version, include_deleted)
     return QueryResult(spec, len(shaped), shaped)
+
+
+def _attach_children(
+    child: ChildQuery,
+    rows: list[Record],
+    shaped: list[dict[str, Any]],
+    schema: Schema,
+    store: Store,
+    parents: Parents,
+    version: str,
+    include_deleted: bool,
+) -> None:
+    """Each parent's child records as a nested query result under the relationship name, or None
+    when it has none (as the REST API renders an empty subquery)."""
+    parent_ids = {r["Id"] for r in rows}
+    scratch: list[Resolved] = []
+    where = (
+        _compile(schema, child.spec, child.query.where, scratch)
+        if child.query.where is not None
+        else None
+    )
+
+    def keep(record: Record) -> bool:
+        if record.get(child.lookup.name) not in parent_ids:
+            return False
+        if record.get("IsDeleted") and not include_deleted:
+            return False
+        return where is None or where(record, parents)
+
+    by_parent: dict[str, list[Record]] = {}
+    for record in store.list(wire.SYSTEM, child.spec.name, keep):
+        by_parent.setdefault(record[child.lookup.name], []).append(record)
+    start = child.query.offset or 0
+    for row, out in zip(rows, shaped, strict=True):
+        found = by_parent.get(row["Id"], [])
+        _sort(found, child.query, schema, child.spec, parents)
+        stop = start + child.query.limit if child.query.limit is not None else None
+        found = found[start:stop]
+        out[child.name] = (
+            {
+                "totalSize": len(found),
+                "done": True,
+                "records": [_shape(r, child.spec, child.selected, parents, version) for r in found],
+            }
+            if found
+            else None
+        )
