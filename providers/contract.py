@@ -23,11 +23,14 @@ Errors (the one exception tree of storegate; `storegate.engine.errors` adds the 
     StoregateError                 anything storegate reports as a clean, one-line failure
     ├── InputError                 the access repo is invalid; carries located Problems
     ├── ConfigError                a setting or credential is missing or unusable (no secret echoed)
-    └── ProviderError              a live system refused or failed
-        ├── AuthError              credentials missing, wrong or expired beyond renewal
-        ├── ApiLimitExceeded       the system's API budget is spent (says what remains)
-        ├── SchemaMismatch         a mapped field is missing or read-only in the live system
-        └── TransientError         5xx, timeout, dropped connection after bounded retries
+    ├── ProviderError              a live system refused or failed
+    │   ├── AuthError              credentials missing, wrong or expired beyond renewal
+    │   ├── ApiLimitExceeded       the system's API budget is spent (says what remains)
+    │   ├── SchemaMismatch         a mapped field is missing or read-only in the live system
+    │   └── TransientError         5xx, timeout, dropped connection after bounded retries
+    └── StateError                 the state backend cannot be read or written
+        ├── StateLocked            another apply holds the lock (names the holder)
+        └── SerialConflict         someone wrote state since we read it
 """
 
 from __future__ import annotations
@@ -95,6 +98,18 @@ class SchemaMismatch(ProviderError):
 
 
 class TransientError(ProviderError):
+    pass
+
+
+class StateError(StoregateError):
+    pass
+
+
+class StateLocked(StateError):
+    pass
+
+
+class SerialConflict(StateError):
     pass
 
 
@@ -588,10 +603,11 @@ BatchCallback = Callable[[Sequence[ChangeResult]], None]
 @runtime_checkable
 class Provider(Protocol):
     """A live system. Loaded by entry point (group `storegate.providers`) and named by `type` in
-    storegate.yaml; constructed as `cls(name, settings, root)` with `settings` an instance of
+    storegate.yaml (`TYPE`); constructed as `cls(name, settings, root)` with `settings` an instance of
     `settings_model` and `root` the access repo's directory."""
 
-    type: ClassVar[str]
+    TYPE: ClassVar[str]
+    """The `type` storegate.yaml names it by (its entry point name)."""
     SUPPORTS: ClassVar[frozenset[str]]
     """Record kinds this provider reads and writes."""
     settings_model: ClassVar[type[Any]]
@@ -665,7 +681,7 @@ def same_value(desired: Any, live: Any) -> bool:
 class BaseProvider:
     """Defaults for every optional hook; a provider subclasses this and overrides what it needs."""
 
-    type: ClassVar[str]
+    TYPE: ClassVar[str]
     SUPPORTS: ClassVar[frozenset[str]]
     settings_model: ClassVar[type[Any]]
     account_options_model: ClassVar[type[Any] | None] = None
@@ -680,7 +696,7 @@ class BaseProvider:
         return Address(self.name, kind, key)
 
     def info(self) -> SystemInfo:
-        return SystemInfo(self.name, self.type, self.CONTACT_KIND, self.HOLDS_IDS_OF_STORES)
+        return SystemInfo(self.name, self.TYPE, self.CONTACT_KIND, self.HOLDS_IDS_OF_STORES)
 
     def serves(self, account: AccountSpec, *, unlisted: bool) -> bool:
         """Whether this store serves the account: listed under `account.stores`, or the file lists
