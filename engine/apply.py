@@ -1,16 +1,25 @@
-"""Executes a Plan: phase order, provider batches, dependants of a failure skipped, state saved after
-every batch so a crash at any point leaves a state from which a re-run converges."""
+"""Executes a Plan: dependency order, provider batches, dependants of a failure skipped, state saved
+after every batch so a crash at any point leaves a state from which a re-run converges.
+
+The changes go out in rounds (`engine.order.waves`): a round holds the changes whose dependencies
+all ran in earlier rounds, and each system gets a round's changes as one call of its `apply`, which
+batches them at the API's maximum. Manual steps are not sent anywhere: they are recorded in state as
+pending, for the checklist apply prints and for every later plan.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from storegate.engine.errors import PlanTampered, StalePlan
+from storegate.engine.manual import PENDING, asked_values
+from storegate.engine.order import waves
 from storegate.engine.plan import Action, Change, FieldChange, Plan, Ref
-from storegate.providers.base import ChangeResult, LiveRecord, Provider, Scope
+from storegate.providers.contract import Address, ChangeResult, LiveRecord, Provider, Scope
 from storegate.state.base import ResourceState, StateBackend, StateDocument
 
 Progress = Callable[[int], None]
@@ -21,6 +30,8 @@ Progress = Callable[[int], None]
 class ApplyOutcome:
     results: dict[str, ChangeResult] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    pending: list[Change] = field(default_factory=list)
+    """Manual steps recorded as pending: the checklist for a person."""
     state: StateDocument | None = None
 
     @property
@@ -47,7 +58,7 @@ def check_fresh(plan: Plan, state: StateDocument, providers: Mapping[str, Provid
             "another apply ran; re-run plan"
         )
     moved: list[str] = []
-    for system, changes in _by_system(plan.changes).items():
+    for system, changes in _by_system(c for c in plan.changes if c.action is not Action.MANUAL):
         provider = providers.get(system)
         if provider is None:
             raise PlanTampered(
@@ -62,27 +73,39 @@ def check_fresh(plan: Plan, state: StateDocument, providers: Mapping[str, Provid
 def _moved(changes: Sequence[Change], provider: Provider) -> list[str]:
     keys = frozenset(c.key for c in changes)
     ids = frozenset(c.remote_id for c in changes if c.remote_id)
-    live = provider.read(Scope(keys=keys, ids=ids, full=False))
-    by_id: dict[str, LiveRecord] = {r.id: r for r in live}
-    by_key: dict[str, LiveRecord] = {r.key: r for r in live}
+    kinds = frozenset(c.kind for c in changes)
+    live = provider.read(Scope(keys=keys, ids=ids, kinds=kinds, full=False))
+    by_id: dict[tuple[str, str], LiveRecord] = {(r.kind, r.id): r for r in live}
+    by_key: dict[tuple[str, str], LiveRecord] = {(r.kind, r.key): r for r in live}
     out: list[str] = []
     for change in changes:
         if change.remote_id:
-            found = by_id.get(change.remote_id)
+            found = by_id.get((change.kind, change.remote_id))
             if found is None:
                 out.append(f"{change.address} no longer exists")
             elif change.fingerprint and found.fingerprint != change.fingerprint:
                 out.append(f"{change.address} was modified")
-        elif change.action is Action.CREATE and change.key in by_key:
+        elif change.action is Action.CREATE and (change.kind, change.key) in by_key:
             out.append(f"{change.address} now exists")
     return sorted(set(out))
 
 
-def _by_system(changes: Sequence[Change]) -> dict[str, list[Change]]:
+def _by_system(changes: Any) -> list[tuple[str, list[Change]]]:
     out: dict[str, list[Change]] = defaultdict(list)
     for change in changes:
         out[change.system].append(change)
-    return out
+    return list(out.items())
+
+
+def resource_entry(
+    address: Address, remote_id: str | None, change_or_account: Any
+) -> ResourceState:
+    account = getattr(change_or_account, "account", change_or_account)
+    person = getattr(change_or_account, "person", None)
+    attributes: dict[str, Any] = {"person": person} if person else {}
+    return ResourceState(
+        str(address), address.system, address.kind, address.key, remote_id, str(account), attributes
+    )
 
 
 class Applier:
@@ -100,15 +123,16 @@ class Applier:
         self.providers = providers
         self.progress = progress
         self.outcome = ApplyOutcome()
-        self.resolved: dict[str, dict[str, Any]] = defaultdict(dict)
+        self.resolved: dict[Address, dict[str, Any]] = defaultdict(dict)
         self.changes = plan.by_id()
 
     def run(self) -> ApplyOutcome:
         self._record_managed()
-        phases = sorted({c.phase for c in self.plan.changes})
-        for phase in phases:
-            in_phase = [c for c in self.plan.changes if c.phase == phase]
-            for system, changes in _by_system(in_phase).items():
+        for round_ in waves(self.plan.changes):
+            manual = [c for c in round_ if c.action is Action.MANUAL]
+            if manual:
+                self._record_manual(manual)
+            for system, changes in _by_system(c for c in round_ if c.action is not Action.MANUAL):
                 self._run_batch(system, changes)
         self._forget_revoked()
         self.outcome.state = self.state
@@ -118,14 +142,38 @@ class Applier:
         changed = False
         for record in self.plan.managed:
             self.resolved[record.address]["id"] = record.id
-            entry = ResourceState(
-                record.address, record.system, record.kind, record.key, record.id, record.account
-            )
-            if self.state.resources.get(record.address) != entry:
-                self.state.resources[record.address] = entry
+            known = self.state.resources.get(str(record.address))
+            entry = resource_entry(record.address, record.id, record.account)
+            if known is not None:
+                entry.attributes = {**known.attributes, **entry.attributes}
+            if known is None or known.id != entry.id or known.account != entry.account:
+                self.state.resources[str(record.address)] = entry
                 changed = True
         if changed:
             self._save()
+
+    def _record_manual(self, changes: Sequence[Change]) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        for change in changes:
+            blocked = self._blocked_by(change)
+            if blocked:
+                self.outcome.skipped[change.id] = blocked
+                continue
+            address = str(change.address)
+            entry = self.state.resources.get(address) or resource_entry(
+                change.address, change.remote_id, change
+            )
+            step = dict(entry.attributes.get("manual") or {})
+            wanted = asked_values(change)
+            if step.get("after") != wanted or step.get("status") != PENDING:
+                step = {"status": PENDING, "recorded_at": now, "after": wanted}
+            step["title"] = change.manual.title if change.manual else change.reason
+            entry.attributes = {**entry.attributes, "manual": step}
+            self.state.resources[address] = entry
+            self.outcome.pending.append(change)
+        self._save()
+        if self.progress is not None:
+            self.progress(len(changes))
 
     def _run_batch(self, system: str, changes: Sequence[Change]) -> None:
         ready: list[Change] = []
@@ -157,6 +205,9 @@ class Applier:
             result = self.outcome.results.get(dependency)
             if result is not None and not result.ok:
                 return f"skipped: depends on {dependency}, which failed"
+            waiting = self.changes.get(dependency)
+            if waiting is not None and waiting.action is Action.MANUAL:
+                return f"waits for the manual step on {dependency}"
         return None
 
     def _resolve(self, change: Change) -> Change | str:
@@ -193,24 +244,24 @@ class Applier:
             if remote_id:
                 known["id"] = remote_id
             known.update(result.attributes)
+            address = str(change.address)
             if change.action is Action.DELETE:
-                self.state.resources.pop(change.address, None)
+                self.state.resources.pop(address, None)
             else:
-                self.state.resources[change.address] = ResourceState(
-                    change.address,
-                    change.system,
-                    change.kind,
-                    change.key,
-                    remote_id,
-                    change.account,
-                )
+                previous = self.state.resources.get(address)
+                entry = resource_entry(change.address, remote_id, change)
+                if previous is not None:
+                    kept = {k: v for k, v in previous.attributes.items() if k != "manual"}
+                    entry.attributes = {**kept, **entry.attributes}
+                self.state.resources[address] = entry
         self._save()
         if self.progress is not None:
             self.progress(len(results))
 
     def _forget_revoked(self) -> None:
         failed = set(self.outcome.failed)
-        pending = {self.changes[cid].address for cid in failed if cid in self.changes}
+        pending = {str(self.changes[cid].address) for cid in failed if cid in self.changes}
+        pending.update(str(c.address) for c in self.outcome.pending)
         dropped = [a for a in self.plan.forget if a not in pending and a in self.state.resources]
         for address in dropped:
             del self.state.resources[address]

@@ -1,33 +1,43 @@
-"""Desired records x live records → Changes.
+"""Desired records x live records → Changes, with the dependency edges between them.
 
-Only fields the desired record manages are compared. A desired record finds its live record by the
-id state learned (or a pinned id), then by key, then by an earlier key (`previously:`); live records
-nothing desired points at are not storegate's and never appear in a plan.
+Only fields the desired record manages are compared. A desired record finds its live record by the id
+state learned (or a pinned id), then by key, then by an earlier key (`previously:`). Each record and
+field is looked at once: the cost is linear in desired plus live records.
+
+Edges: a record's change waits for the changes of the records it `depends_on` and of every record a
+`Ref` in its fields points at; a record changed twice (fields, then ids written back) runs in order.
+When the record depended on is being removed too, the edge turns round: the dependant is removed
+first (a store customer before the Salesforce contact's revocation), as Terraform destroys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from enum import IntEnum
 from typing import Any
 
-from storegate.engine.plan import Action, Change, FieldChange, Ref
-from storegate.providers.base import DesiredRecord, KeepIfSet, LiveRecord
+from storegate.engine.order import topological
+from storegate.providers.contract import (
+    Action,
+    Address,
+    Change,
+    DesiredRecord,
+    FieldChange,
+    KeepIfSet,
+    LiveRecord,
+    Origin,
+    Ref,
+)
+from storegate.providers.contract import same_value as default_same_value
 
-SALESFORCE = "salesforce"
+Compare = Callable[[str, str, Any, Any], bool]
+"""(system, field, desired, live) -> whether the live value already is the desired one."""
 
 
-class Phase(IntEnum):
-    """Apply order: accounts, contacts, store records, the ids written back; removals in reverse."""
-
-    ACCOUNT = 10
-    CONTACT = 20
-    STORE = 30
-    WRITEBACK = 40
-    STORE_REMOVAL = 50
-    CONTACT_REVOKE = 60
-    ACCOUNT_DEACTIVATE = 70
+def default_compare(system: str, name: str, desired: Any, live: Any) -> bool:
+    del system, name
+    return default_same_value(desired, live)
 
 
 @dataclass(frozen=True)
@@ -58,31 +68,16 @@ def _find(
     by_key: Mapping[tuple[str, str, str], LiveRecord],
     taken: set[tuple[str, str, str]],
 ) -> LiveRecord | None:
-    candidates: list[LiveRecord | None] = []
+    system, kind = want.system, want.kind
     if want.remote_id:
-        candidates.append(by_id.get((want.system, want.kind, want.remote_id)))
+        record = by_id.get((system, kind, want.remote_id))
+        if record is not None and (system, kind, record.id) not in taken:
+            return record
     for key in (want.key, *want.aliases):
-        candidates.append(by_key.get((want.system, want.kind, key)))
-    for record in candidates:
-        if record is not None and (record.system, record.kind, record.id) not in taken:
+        record = by_key.get((system, kind, key))
+        if record is not None and (system, kind, record.id) not in taken:
             return record
     return None
-
-
-def same_value(name: str, desired: Any, live: Any) -> bool:
-    if name == "email" and isinstance(desired, str) and isinstance(live, str):
-        return desired.strip().lower() == live.strip().lower()
-    if desired in (None, "") and live in (None, ""):
-        return True
-    if isinstance(desired, bool) or isinstance(live, bool):
-        return bool(desired) == bool(live) if None in (desired, live) else desired == live
-    if (
-        isinstance(desired, int | str)
-        and isinstance(live, int | str)
-        and not isinstance(desired, bool)
-    ):
-        return str(desired) == str(live)
-    return bool(desired == live)
 
 
 class Resolver:
@@ -111,21 +106,24 @@ class Resolver:
 def diff(
     desired: Sequence[DesiredRecord],
     live: Sequence[LiveRecord],
-    sources: Mapping[str, str] | None = None,
+    *,
+    compare: Compare = default_compare,
+    matches: Sequence[Match] | None = None,
 ) -> list[Change]:
-    matches = match_records(desired, live)
-    resolver = Resolver(matches)
-    where = sources or {}
+    """The changes that make `live` what `desired` says, in an order that respects every edge."""
+    found = matches if matches is not None else match_records(desired, live)
+    resolver = Resolver(found)
     changes: list[Change] = []
-    for match in matches:
-        changes.extend(_changes_for(match, resolver, where.get(match.desired.address)))
-    return _with_dependencies(changes, {m.desired.address: m.desired for m in matches})
+    for match in found:
+        changes.extend(_changes_for(match, resolver, compare))
+    return topological(_with_dependencies(changes, {m.desired.address: m.desired for m in found}))
 
 
 def _field_changes(
-    want: DesiredRecord, have: LiveRecord | None, resolver: Resolver
+    want: DesiredRecord, have: LiveRecord | None, resolver: Resolver, compare: Compare
 ) -> list[FieldChange]:
     out: list[FieldChange] = []
+    system = want.system
     for name, raw in want.fields.items():
         before = have.fields.get(name) if have is not None else None
         if isinstance(raw, KeepIfSet):
@@ -134,7 +132,7 @@ def _field_changes(
             after = raw.value
         else:
             after = resolver.resolve(raw)
-        if have is not None and not isinstance(after, Ref) and same_value(name, after, before):
+        if have is not None and not isinstance(after, Ref) and compare(system, name, after, before):
             continue
         if have is None and after is None:
             continue
@@ -142,7 +140,7 @@ def _field_changes(
     return out
 
 
-def _changes_for(match: Match, resolver: Resolver, source: str | None) -> list[Change]:
+def _changes_for(match: Match, resolver: Resolver, compare: Compare) -> list[Change]:
     want, have = match.desired, match.live
     if want.intent == "absent":
         if have is None:
@@ -152,34 +150,28 @@ def _changes_for(match: Match, resolver: Resolver, source: str | None) -> list[C
             if want.access in ("revoked", "pending")
             else "removed from the access repo"
         )
-        return [_change(want, have, Action.DELETE, [], reason, Phase.STORE_REMOVAL, source)]
+        return [_change(want, have, Action.DELETE, [], reason)]
 
-    fields = _field_changes(want, have, resolver)
+    fields = _field_changes(want, have, resolver, compare)
     if not fields:
         return []
-    main = [f for f in fields if f.name not in want.writeback_fields]
-    writeback = [f for f in fields if f.name in want.writeback_fields]
+    first = [f for f in fields if f.name not in want.later_fields]
+    later = [f for f in fields if f.name in want.later_fields]
     out: list[Change] = []
     if have is None:
-        action = Action.CREATE
         create_only = [
             FieldChange(name, None, resolver.resolve(value))
             for name, value in want.create_fields.items()
             if name not in want.fields
         ]
-        phase = _phase(want, action, main)
-        out.append(
-            _change(
-                want, None, action, main, _reason(want, None, action), phase, source, create_only
-            )
-        )
-    elif main:
+        action = Action.CREATE
+        out.append(_change(want, None, action, first, _reason(want, None, action), create_only))
+    elif first:
         action = _action(want, have)
-        phase = _phase(want, action, main)
-        out.append(_change(want, have, action, main, _reason(want, have, action), phase, source))
-    if writeback:
-        reason = "write the store's ids back to Salesforce"
-        out.append(_change(want, have, Action.UPDATE, writeback, reason, Phase.WRITEBACK, source))
+        out.append(_change(want, have, action, first, _reason(want, have, action)))
+    if later:
+        reason = "write the ids the other systems assigned"
+        out.append(_change(want, have, Action.UPDATE, later, reason, step=len(out)))
     return out
 
 
@@ -188,24 +180,13 @@ def _action(want: DesiredRecord, have: LiveRecord) -> Action:
         return Action.REVOKE
     if want.access == "pending" and have.access == "active":
         return Action.REVOKE
-    if want.access == "active" and have.access == "revoked":
+    if want.access == "active" and have.access in ("revoked", "pending"):
         return Action.GRANT
     return Action.UPDATE
 
 
-def _phase(want: DesiredRecord, action: Action, fields: Sequence[FieldChange]) -> Phase:
-    if want.system != SALESFORCE:
-        return Phase.STORE_REMOVAL if action is Action.DELETE else Phase.STORE
-    if want.kind == "account":
-        deactivating = any(f.name == "active" and f.after is False for f in fields)
-        return Phase.ACCOUNT_DEACTIVATE if deactivating else Phase.ACCOUNT
-    return Phase.CONTACT_REVOKE if action is Action.REVOKE else Phase.CONTACT
-
-
 def _reason(want: DesiredRecord, have: LiveRecord | None, action: Action) -> str:
-    noun = {"account": "account", "contact": "contact", "customer": "store customer"}.get(
-        want.kind, want.kind
-    )
+    noun = want.kind.replace("_", " ")
     if action is Action.CREATE:
         return f"{noun} declared in the access repo does not exist yet"
     if action is Action.GRANT:
@@ -213,9 +194,7 @@ def _reason(want: DesiredRecord, have: LiveRecord | None, action: Action) -> str
     if action is Action.REVOKE:
         if want.access == "pending":
             return "access set back to pending approval in the access repo"
-        return "access revoked in the access repo" + (
-            " (contact has left)" if want.offboard else ""
-        )
+        return "access revoked in the access repo"
     if have is not None and have.key != want.key:
         return f"{noun} is {have.key!r} live; the access repo says {want.key!r}"
     return f"live {noun} differs from the access repo"
@@ -227,49 +206,59 @@ def _change(
     action: Action,
     fields: Sequence[FieldChange],
     reason: str,
-    phase: Phase,
-    source: str | None,
     create_fields: Sequence[FieldChange] = (),
+    *,
+    step: int = 0,
 ) -> Change:
+    manual = want.manual
     return Change(
         address=want.address,
-        system=want.system,
-        kind=want.kind,
-        key=want.key,
         account=want.account,
-        action=action,
+        action=Action.MANUAL if manual is not None else action,
         fields=tuple(fields),
         reason=reason,
-        phase=int(phase),
+        step=step,
         remote_id=have.id if have is not None else None,
         fingerprint=have.fingerprint if have is not None else None,
-        depends_on=tuple(want.depends_on),
         create_fields=tuple(create_fields),
-        source=source,
+        source=(f"{want.source.path}:{want.source.line}" if want.source is not None else None),
+        origin=Origin.REPO,
+        person=want.person,
+        manual=manual,
+        access=want.access,
     )
 
 
-def _with_dependencies(
-    changes: Sequence[Change], desired: Mapping[str, DesiredRecord]
-) -> list[Change]:
-    """Replace depends_on addresses with the ids of earlier-phase changes to those addresses.
+def _refs(change: Change) -> Iterable[Address]:
+    for f in (*change.fields, *change.create_fields):
+        if isinstance(f.after, Ref):
+            yield f.after.address
 
-    A record also depends on its own earlier change (the ids written back need the contact created).
-    """
-    by_address: dict[str, list[Change]] = {}
+
+def _removing(change: Change) -> bool:
+    return change.removing or (change.action is Action.MANUAL and change.access == "revoked")
+
+
+def _with_dependencies(
+    changes: Sequence[Change], desired: Mapping[Address, DesiredRecord]
+) -> list[Change]:
+    """Each change's depends_on: the ids of the changes that must succeed before it."""
+    by_address: dict[Address, list[Change]] = defaultdict(list)
     for change in changes:
-        by_address.setdefault(change.address, []).append(change)
-    out: list[Change] = []
+        by_address[change.address].append(change)
+    edges: dict[str, set[str]] = defaultdict(set)
     for change in changes:
-        wanted = desired.get(change.address)
-        addresses = (*(wanted.depends_on if wanted else ()), change.address)
-        ids = sorted(
-            {
-                other.id
-                for address in addresses
-                for other in by_address.get(address, ())
-                if other.phase < change.phase
-            }
-        )
-        out.append(replace(change, depends_on=tuple(ids)))
-    return sorted(out, key=lambda c: (c.phase, c.account, c.address))
+        for earlier in by_address[change.address]:
+            if earlier.step < change.step:
+                edges[change.id].add(earlier.id)
+        for target in _refs(change):
+            edges[change.id].update(t.id for t in by_address.get(target, ()) if t.step == 0)
+        record = desired.get(change.address)
+        for address in record.depends_on if record is not None else ():
+            for other in by_address.get(address, ()):
+                if _removing(other):
+                    if _removing(change) or change.action is Action.UPDATE:
+                        edges[other.id].add(change.id)  # the dependant goes first
+                elif not _removing(change):
+                    edges[change.id].add(other.id)
+    return [replace(c, depends_on=tuple(sorted(edges.get(c.id, ())))) for c in changes]

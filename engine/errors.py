@@ -1,4 +1,4 @@
-"""The one exception root of storegate.
+"""The one exception root of storegate: the contract's tree, plus the engine's own branches.
 
 StoregateError                 anything storegate reports as a clean, one-line failure
 ├── InputError                 the access repo (YAML, storegate.yaml) is invalid; carries Problems
@@ -19,57 +19,37 @@ StoregateError                 anything storegate reports as a clean, one-line f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from storegate.providers.contract import (
+    ApiLimitExceeded,
+    AuthError,
+    ConfigError,
+    InputError,
+    ProviderError,
+    SchemaMismatch,
+    SerialConflict,
+    StateError,
+    StateLocked,
+    StoregateError,
+    TransientError,
+)
 
-if TYPE_CHECKING:
-    from storegate.engine.problems import Problem
-
-
-class StoregateError(Exception):
-    """Root of every error storegate reports without a traceback."""
-
-
-class InputError(StoregateError):
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(p.format() for p in self.problems))
-
-
-class ConfigError(StoregateError):
-    pass
-
-
-class ProviderError(StoregateError):
-    pass
-
-
-class AuthError(ProviderError):
-    pass
-
-
-class ApiLimitExceeded(ProviderError):
-    pass
-
-
-class SchemaMismatch(ProviderError):
-    pass
-
-
-class TransientError(ProviderError):
-    pass
-
-
-class StateError(StoregateError):
-    pass
-
-
-class StateLocked(StateError):
-    pass
-
-
-class SerialConflict(StateError):
-    pass
+__all__ = [
+    "ApiLimitExceeded",
+    "AuthError",
+    "ConfigError",
+    "InputError",
+    "PlanError",
+    "PlanTampered",
+    "ProviderError",
+    "SafetyRefused",
+    "SchemaMismatch",
+    "SerialConflict",
+    "StalePlan",
+    "StateError",
+    "StateLocked",
+    "StoregateError",
+    "TransientError",
+]
 
 
 class PlanError(StoregateError):

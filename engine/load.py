@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import codecs
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -27,6 +28,7 @@ from storegate.engine.model import (
 )
 from storegate.engine.model_problems import problems_from
 from storegate.engine.problems import Problem, Severity
+from storegate.engine.registry import account_file_model, config_model, with_types
 from storegate.engine.yaml_nodes import ParsedYaml, parse_yaml
 
 CONFIG_FILE = "storegate.yaml"
@@ -75,10 +77,11 @@ def load_repo(root: Path, *, max_file_bytes: int | None = None) -> LoadResult:
     limit = max_file_bytes if max_file_bytes is not None else max_file_bytes_from_env()
     reader = _Reader(root, limit)
     sources = SourceMap()
-    config = reader.load(CONFIG_FILE, Config, sources)
+    config = reader.load(CONFIG_FILE, config_model(), sources, prepare=with_types)
+    account_model = account_file_model(config)
     accounts: list[LoadedAccount] = []
     for relpath in reader.account_paths():
-        file = reader.load(relpath, AccountFile, sources)
+        file = reader.load(relpath, account_model, sources)
         if file is not None:
             accounts.append(LoadedAccount(relpath, file))
     if config is not None and not reader.account_files_seen:
@@ -104,7 +107,7 @@ def load_repo(root: Path, *, max_file_bytes: int | None = None) -> LoadResult:
 def load_config(root: Path) -> Config:
     """Only storegate.yaml; raises InputError naming every problem in it."""
     reader = _Reader(root, max_file_bytes_from_env())
-    config = reader.load(CONFIG_FILE, Config, SourceMap())
+    config = reader.load(CONFIG_FILE, config_model(), SourceMap(), prepare=with_types)
     errors = sorted(p for p in reader.problems if p.severity is Severity.ERROR)
     if config is None or errors:
         raise InputError(errors)
@@ -123,7 +126,13 @@ class _Reader:
     def problem(self, relpath: str, message: str, line: int = 1, col: int = 1) -> None:
         self.problems.append(Problem(relpath, line, col, message, CODE_FILE))
 
-    def load(self, relpath: str, model: type[Model], sources: SourceMap) -> Model | None:
+    def load(
+        self,
+        relpath: str,
+        model: type[Model],
+        sources: SourceMap,
+        prepare: Callable[[Any], Any] | None = None,
+    ) -> Model | None:
         parsed = self._parse(relpath)
         if parsed is None:
             return None
@@ -141,10 +150,12 @@ class _Reader:
         nodes = sources.nodes
         for path, (line, col) in parsed.keys.items():
             nodes[(relpath, path)] = Location(relpath, line, col)
+        data = parsed.data if prepare is None else prepare(parsed.data)
         try:
-            return model.model_validate(parsed.data)
+            return model.model_validate(data)
         except ValidationError as exc:
-            self.problems.extend(problems_from(exc, model, parsed, relpath))
+            prepared = parsed if data is parsed.data else replace(parsed, data=data)
+            self.problems.extend(problems_from(exc, model, prepared, relpath))
             return None
 
     def account_paths(self) -> list[str]:

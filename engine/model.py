@@ -7,118 +7,38 @@ account. A field left out of the YAML is unmanaged; an explicit `null` clears it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-ENV_REF = re.compile(r"^env:[A-Za-z_][A-Za-z0-9_]*$")
-
-AccessLevel = Literal["active", "pending", "revoked"]
-PERMISSIONS = ("purchase_on_account", "account_credit", "account_points", "account_pricing")
-ACCOUNT_SETTINGS = (
-    "active",
-    "credit_hold",
-    "pay_by_account",
-    "price_book",
-    "display_name",
-    "membership",
-    "tax_entity_code",
-    "supplier",
-    "brand",
+from storegate.providers.contract import (
+    ACCESS_LEVELS,
+    ACCOUNT_SETTINGS,
+    PERMISSIONS,
+    AccessLevel,
+    Location,
+    email_key,
 )
+from storegate.providers.settings import ENV_REF, SecretRef, Setting, Strict
 
-
-class Strict(BaseModel):
-    """Every model forbids unknown keys: a typo must never be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-SecretRef = Annotated[str, Field(pattern=ENV_REF.pattern, description="env:NAME reference")]
-"""A credential: only ever an `env:NAME` reference, resolved at run time."""
-
-Setting = Annotated[str, Field(description="a literal value or an env:NAME reference")]
-
-
-# ---------------------------------------------------------------- storegate.yaml
-
-
-class SessionAuth(Strict):
-    type: Literal["session"]
-    session_id: SecretRef
-
-
-class PasswordAuth(Strict):
-    type: Literal["password"]
-    username: Setting
-    password: SecretRef
-    security_token: SecretRef | None = None
-    consumer_key: SecretRef | None = None
-    consumer_secret: SecretRef | None = None
-
-
-class JwtAuth(Strict):
-    type: Literal["jwt"]
-    username: Setting
-    consumer_key: SecretRef
-    private_key: SecretRef | None = Field(None, description="env var holding the PEM key")
-    private_key_file: Setting | None = None
-
-
-class ClientCredentialsAuth(Strict):
-    type: Literal["client_credentials"]
-    consumer_key: SecretRef
-    consumer_secret: SecretRef
-
-
-SalesforceAuth = Annotated[
-    SessionAuth | PasswordAuth | JwtAuth | ClientCredentialsAuth, Field(discriminator="type")
+__all__ = [
+    "ACCESS_LEVELS",
+    "ACCOUNT_SETTINGS",
+    "ENV_REF",
+    "PERMISSIONS",
+    "AccessLevel",
+    "Location",
+    "SecretRef",
+    "Setting",
+    "Strict",
+    "email_key",
 ]
 
 
-class SalesforceSystem(Strict):
-    instance_url: Setting = Field(description="https base URL of the org, e.g. env:SF_INSTANCE_URL")
-    auth: SalesforceAuth
-    login_url: Setting | None = Field(
-        None, description="OAuth token host for login flows (default https://login.salesforce.com)"
-    )
-    ca_bundle: Setting | None = Field(None, description="CA file to trust (the sandbox's ca.pem)")
-    api_version: str = "59.0"
-    profile: Literal["storeconnect", "cpq_ecommerce"] = "storeconnect"
-    fields: dict[str, str | None] = Field(
-        default_factory=dict,
-        description="override a profile's field API name, by storegate field name (null: unmapped)",
-    )
-    account_filter: str | None = Field(None, description="SOQL condition limiting Account reads")
-    contact_filter: str | None = Field(None, description="SOQL condition limiting Contact reads")
-    timeout_seconds: float = 30.0
-    max_retries: int = 4
-
-
-class BigCommerceSystem(Strict):
-    base_url: Setting = Field(
-        "https://api.bigcommerce.com", description="API host; the path /stores/{hash}/v3 is added"
-    )
-    store_hash: Setting
-    access_token: SecretRef
-    ca_bundle: Setting | None = None
-    customer_groups: dict[str, int] = Field(
-        default_factory=dict, description="price book name -> BigCommerce customer group id"
-    )
-    page_size: int = Field(250, ge=1, le=250)
-    batch_size: int = Field(10, ge=1, le=10)
-    max_concurrency: int = Field(3, ge=1, le=3)
-    timeout_seconds: float = 30.0
-    max_retries: int = 6
-
-
-class Systems(Strict):
-    salesforce: SalesforceSystem
-    bigcommerce: BigCommerceSystem | None = None
+# ---------------------------------------------------------------- storegate.yaml
 
 
 class LocalState(Strict):
@@ -126,7 +46,21 @@ class LocalState(Strict):
     path: str = ".storegate/state.json"
 
 
-StateConfig = Annotated[LocalState, Field(discriminator="type")]
+class PostgresState(Strict):
+    type: Literal["postgres"]
+    dsn: SecretRef = Field(
+        description="env var holding the libpq connection string or postgresql:// URI"
+    )
+    sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None = (
+        Field(None, description="libpq sslmode; verify-full checks the server's name and CA")
+    )
+    sslrootcert: Setting | None = Field(
+        None, description="CA file the server's certificate must chain to"
+    )
+    connect_timeout: int = Field(10, ge=1, le=300, description="seconds to wait for a connection")
+
+
+StateConfig = Annotated[LocalState | PostgresState, Field(discriminator="type")]
 
 
 class SafetyPolicy(Strict):
@@ -143,8 +77,25 @@ class SafetyPolicy(Strict):
 
 
 class Config(Strict):
+    """storegate.yaml. `systems` maps a name to one system's settings, validated by the settings
+    model of the provider its `type` names (the name itself when `type` is left out); the loader
+    validates with `storegate.engine.registry.config_model()`, which types this field."""
+
     version: Literal[1] = 1
-    systems: Systems
+    repo: str | None = Field(
+        None,
+        description="this access repo's identity (e.g. github.com/acme/store-access); state "
+        "records it and refuses to serve another repo",
+    )
+    systems: dict[str, Any] = Field(
+        description="the live systems by name: each takes `type` (default: its name) and that "
+        "provider's settings"
+    )
+    exclusive: bool = Field(
+        False,
+        description="default for account files: the repo owns all access in each declared account "
+        "(undeclared access is revoked)",
+    )
     state: StateConfig = Field(default_factory=LocalState)
     safety: SafetyPolicy = Field(default_factory=SafetyPolicy)
 
@@ -166,6 +117,17 @@ class Account(Strict):
     tax_entity_code: str | None = Field(None, description="anything but TAXABLE means tax exempt")
     supplier: bool | None = None
     brand: bool | None = None
+    stores: dict[str, dict[str, Any]] | None = Field(
+        None,
+        description="the store systems (by name in storegate.yaml) that serve this account, each "
+        "with that store's account options ({} for none)",
+    )
+    exclusive: bool | None = Field(
+        None, description="the repo owns all access in this account (default: storegate.yaml's)"
+    )
+    store_removal: Literal["deactivate", "delete"] | None = Field(
+        None, description="on revocation, deactivate store records (default) or delete them"
+    )
 
 
 def _check_email(value: str) -> str:
@@ -211,24 +173,12 @@ class AccountFile(Strict):
     contacts: list[Contact] = Field(default_factory=list)
 
 
-def email_key(email: str) -> str:
-    """Emails are identities compared case-insensitively."""
-    return email.strip().lower()
-
-
 def managed_fields(model: BaseModel, names: tuple[str, ...]) -> dict[str, Any]:
     """The fields among `names` the YAML sets (explicit null included); absent ones are unmanaged."""
     return {n: getattr(model, n) for n in names if n in model.model_fields_set}
 
 
 # ---------------------------------------------------------------- the loaded repo
-
-
-@dataclass(frozen=True)
-class Location:
-    path: str
-    line: int
-    col: int
 
 
 @dataclass(frozen=True)

@@ -11,147 +11,41 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from storegate.engine.errors import PlanTampered
+from storegate.providers.contract import (
+    REMOVING_ACTIONS,
+    Action,
+    Address,
+    Change,
+    FieldChange,
+    ManualStep,
+    Origin,
+    PlanWarning,
+    Ref,
+)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: typed addresses, changes ordered by dependency edges (no phases), origins and manual steps."""
 
-
-class Action(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    GRANT = "grant"
-    REVOKE = "revoke"
-    DELETE = "delete"
-    MANUAL = "manual"
-
-
-REMOVING_ACTIONS = frozenset({Action.REVOKE, Action.DELETE})
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A value known only after another change of the same apply, e.g. a new store customer's id."""
-
-    address: str
-    attribute: str = "id"
-
-    def to_json(self) -> dict[str, str]:
-        return {"$ref": self.address, "attribute": self.attribute}
-
-
-def value_to_json(value: Any) -> Any:
-    return value.to_json() if isinstance(value, Ref) else value
-
-
-def value_from_json(value: Any) -> Any:
-    if isinstance(value, dict) and "$ref" in value:
-        return Ref(str(value["$ref"]), str(value.get("attribute", "id")))
-    return value
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    name: str
-    before: Any
-    after: Any
-
-
-@dataclass(frozen=True)
-class Change:
-    """One operation on one live record.
-
-    `phase` orders the apply (see engine.diff.Phase); `id` is unique in a plan because a record can
-    be touched twice (a contact's fields, then the store ids written back).
-    """
-
-    address: str
-    system: str
-    kind: str
-    key: str
-    account: str
-    action: Action
-    fields: tuple[FieldChange, ...]
-    reason: str
-    phase: int
-    remote_id: str | None = None
-    fingerprint: str | None = None
-    depends_on: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    create_fields: tuple[FieldChange, ...] = ()
-    """Values sent only on create (required fields the YAML does not manage afterwards)."""
-    source: str | None = None
-    """Where the YAML declares this record, as "path:line" (None for a removed one)."""
-
-    @property
-    def id(self) -> str:
-        return f"{self.address}#{self.phase}"
-
-    def after(self) -> dict[str, Any]:
-        return {f.name: f.after for f in (*self.create_fields, *self.fields)}
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "address": self.address,
-            "system": self.system,
-            "kind": self.kind,
-            "key": self.key,
-            "account": self.account,
-            "action": self.action.value,
-            "phase": self.phase,
-            "remote_id": self.remote_id,
-            "fingerprint": self.fingerprint,
-            "reason": self.reason,
-            "depends_on": list(self.depends_on),
-            "warnings": list(self.warnings),
-            "fields": [_field_json(f) for f in self.fields],
-            "create_fields": [_field_json(f) for f in self.create_fields],
-            "source": self.source,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Change:
-        return cls(
-            address=data["address"],
-            system=data["system"],
-            kind=data["kind"],
-            key=data["key"],
-            account=data["account"],
-            action=Action(data["action"]),
-            fields=tuple(_field_from_json(f) for f in data["fields"]),
-            reason=data["reason"],
-            phase=int(data["phase"]),
-            remote_id=data.get("remote_id"),
-            fingerprint=data.get("fingerprint"),
-            depends_on=tuple(data.get("depends_on", ())),
-            warnings=tuple(data.get("warnings", ())),
-            create_fields=tuple(_field_from_json(f) for f in data.get("create_fields", ())),
-            source=data.get("source"),
-        )
-
-
-def _field_json(f: FieldChange) -> dict[str, Any]:
-    return {"name": f.name, "before": value_to_json(f.before), "after": value_to_json(f.after)}
-
-
-def _field_from_json(data: dict[str, Any]) -> FieldChange:
-    return FieldChange(
-        data["name"], value_from_json(data["before"]), value_from_json(data["after"])
-    )
-
-
-@dataclass(frozen=True)
-class PlanWarning:
-    code: str
-    message: str
-    address: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "address": self.address}
+__all__ = [
+    "REMOVING_ACTIONS",
+    "Action",
+    "Address",
+    "Change",
+    "FieldChange",
+    "ManagedRecord",
+    "ManualStep",
+    "Origin",
+    "Plan",
+    "PlanWarning",
+    "Ref",
+    "dump_plan",
+    "load_plan",
+    "save_plan",
+]
 
 
 @dataclass(frozen=True)
@@ -159,22 +53,16 @@ class ManagedRecord:
     """A record the access repo declares and that exists live: apply records it in state even when
     nothing changes, so removing it from the YAML later plans a revocation."""
 
-    address: str
-    system: str
-    kind: str
-    key: str
+    address: Address
     id: str
     account: str
 
     def to_json(self) -> dict[str, str]:
-        return {
-            "address": self.address,
-            "system": self.system,
-            "kind": self.kind,
-            "key": self.key,
-            "id": self.id,
-            "account": self.account,
-        }
+        return {"address": str(self.address), "id": self.id, "account": self.account}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ManagedRecord:
+        return cls(Address.parse(str(data["address"])), str(data["id"]), str(data["account"]))
 
 
 @dataclass(frozen=True)
@@ -225,7 +113,7 @@ class Plan:
             lineage=data.get("lineage"),
             serial=int(data.get("serial", 0)),
             managed_contacts=int(data.get("managed_contacts", 0)),
-            managed=tuple(ManagedRecord(**m) for m in data.get("managed", ())),
+            managed=tuple(ManagedRecord.from_json(m) for m in data.get("managed", ())),
             forget=tuple(data.get("forget", ())),
             created_at=data["created_at"],
             format_version=int(data["format_version"]),

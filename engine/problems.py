@@ -1,25 +1,8 @@
-"""A problem found in the access repo, located at path:line:col."""
+"""A problem found in the access repo, located at path:line:col (defined by the contract, which
+providers raise them through)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from storegate.providers.contract import Problem, Severity
 
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    path: str
-    line: int
-    col: int
-    message: str
-    code: str = "SG000"
-    severity: Severity = Severity.ERROR
-
-    def format(self) -> str:
-        tag = "" if self.severity is Severity.ERROR else "warning: "
-        return f"{self.path}:{self.line}:{self.col}: {tag}{self.message} [{self.code}]"
+__all__ = ["Problem", "Severity"]

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from storegate.engine.plan import REMOVING_ACTIONS, Action, Change
-from storegate.providers.base import Check, Provider, address_of
+from storegate.engine.plan import REMOVING_ACTIONS, Change
+from storegate.providers.contract import Check, Provider
 
 RECEIPT_VERSION = 1
 
@@ -39,39 +39,23 @@ def revocations(changes: Sequence[Change], succeeded: set[str]) -> list[Change]:
 def verify_revocations(
     changes: Sequence[Change], providers: Mapping[str, Provider], directory: Path
 ) -> Receipt:
-    """Re-read every revoked record; write the receipt JSON (one per apply) when there is any."""
+    """Re-read every revoked record; write the receipt JSON (one per apply) when there is any.
+
+    Every system is asked, not only those with a change: a contact revoked anywhere must hold no
+    access in any system (seed 000: a store account left behind is access)."""
     if not changes:
         return Receipt((), None)
     by_system: dict[str, list[Change]] = defaultdict(list)
     for change in changes:
         by_system[change.system].append(change)
-    contacts = sorted({c.key for c in changes})
-    for system in providers:
-        if system == "salesforce":
-            continue
-        # A contact revoked anywhere must have no store account either, even where none was deleted.
-        touched = {c.key for c in by_system.get(system, ())}
-        by_system[system].extend(_absent(system, key) for key in contacts if key not in touched)
+    contacts = sorted({c.person for c in changes if c.person is not None})
+    revoked = frozenset(contacts)
     checks: list[Check] = []
-    for system, mine in sorted(by_system.items()):
-        checks.extend(providers[system].verify(mine))
+    for system, provider in providers.items():
+        checks.extend(provider.verify(by_system.get(system, []), revoked))
     receipt = Receipt(tuple(checks), None)
     path = _write(receipt, contacts, directory)
     return Receipt(receipt.checks, path)
-
-
-def _absent(system: str, key: str) -> Change:
-    return Change(
-        address=address_of(system, "customer", key),
-        system=system,
-        kind="customer",
-        key=key,
-        account="",
-        action=Action.DELETE,
-        fields=(),
-        reason="verify that no store account remains",
-        phase=0,
-    )
 
 
 def _write(receipt: Receipt, contacts: Sequence[str], directory: Path) -> Path:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from storegate.engine.plan import Change, FieldChange, Plan, PlanWarning, Ref
+from storegate.engine.plan import Address, Change, FieldChange, Plan, PlanWarning, Ref
 from storegate.engine.secrets import known_secrets
 
 MASK = "***"
@@ -62,12 +62,15 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, Ref):
-            return Ref(self.text(value.address), self.text(value.attribute))
+            return Ref(self.address(value.address), self.text(value.attribute))
         if isinstance(value, dict):
             return {self.value(k): self.value(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return type(value)(self.value(v) for v in value)
         return value
+
+    def address(self, a: Address) -> Address:
+        return Address(a.system, a.kind, self.text(a.key))
 
     def field(self, f: FieldChange) -> FieldChange:
         return FieldChange(self.text(f.name), self.value(f.before), self.value(f.after))
@@ -75,8 +78,7 @@ class Redactor:
     def change(self, c: Change) -> Change:
         return replace(
             c,
-            address=self.text(c.address),
-            key=self.text(c.key),
+            address=self.address(c.address),
             account=self.text(c.account),
             fields=tuple(self.field(f) for f in c.fields),
             create_fields=tuple(self.field(f) for f in c.create_fields),

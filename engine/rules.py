@@ -11,7 +11,6 @@ SG108 error    the same account name in two files
 SG109 error    the same salesforce_id in two files
 SG110 error    offboard: true without access: revoked
 SG111 warning  a protected email that no account file declares
-SG112 warning  a price_book with no BigCommerce customer group mapped
 SG113 warning  permissions set true on a revoked contact (revoking clears them)
 SG114 warning  no account files at all
 """
@@ -41,7 +40,6 @@ CODE_DUPLICATE_ACCOUNT_NAME = "SG108"
 CODE_DUPLICATE_SALESFORCE_ID = "SG109"
 CODE_OFFBOARD_NOT_REVOKED = "SG110"
 CODE_PROTECTED_UNDECLARED = "SG111"
-CODE_PRICE_BOOK_UNMAPPED = "SG112"
 CODE_PERMISSIONS_ON_REVOKED = "SG113"
 CODE_NO_ACCOUNTS = "SG114"
 
@@ -62,7 +60,6 @@ def check_parts(
     rules.emails(accounts)
     if config is not None:
         rules.protected(config, accounts, config_path)
-        rules.price_book_groups(config, accounts)
     return rules.found
 
 
@@ -225,23 +222,6 @@ class _Rules:
                     ("safety", "protected", index),
                     f"protected email {email} is not declared in any account file",
                     CODE_PROTECTED_UNDECLARED,
-                    WARNING,
-                )
-
-    def price_book_groups(self, config: Config, accounts: list[LoadedAccount]) -> None:
-        store = config.systems.bigcommerce
-        if store is None:
-            return
-        mapped = set(store.customer_groups)
-        for loaded in accounts:
-            book = loaded.file.account.price_book
-            if book is not None and book not in mapped:
-                self.add(
-                    loaded.path,
-                    ("account", "price_book"),
-                    f"price book {book!r} has no BigCommerce customer group in storegate.yaml "
-                    "(systems.bigcommerce.customer_groups); its buyers get the default group",
-                    CODE_PRICE_BOOK_UNMAPPED,
                     WARNING,
                 )
 

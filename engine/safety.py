@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from storegate.engine.errors import SafetyRefused
 from storegate.engine.model import SafetyPolicy, email_key
-from storegate.engine.plan import REMOVING_ACTIONS, Plan, PlanWarning
+from storegate.engine.plan import REMOVING_ACTIONS, Action, Plan, PlanWarning
 
 FLAG = "--allow-mass-revoke"
 
@@ -36,7 +36,12 @@ class SafetyReport:
 
 
 def assess(plan: Plan, policy: SafetyPolicy) -> SafetyReport:
-    removed = {email_key(c.key) for c in plan.changes if c.action in REMOVING_ACTIONS}
+    removed = {
+        email_key(c.person)
+        for c in plan.changes
+        if c.person is not None
+        and (c.action in REMOVING_ACTIONS or (c.action is Action.MANUAL and c.access == "revoked"))
+    }
     protected = {email_key(email) for email in policy.protected}
     hits = sorted(removed & protected)
     managed = plan.managed_contacts

@@ -1,48 +1,14 @@
-"""Resolution of `env:NAME` references, and the set of secret values to keep out of every output."""
+"""Resolution of `env:NAME` references, and the set of secret values to keep out of every output
+(shared with the providers, which resolve their own credentials)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from pathlib import Path
+from storegate.providers.settings import (
+    ENV_REF,
+    known_secrets,
+    remember_secret,
+    resolve,
+    resolve_path,
+)
 
-from storegate.engine.errors import ConfigError
-from storegate.engine.model import ENV_REF
-
-_resolved_secrets: set[str] = set()
-
-
-def resolve(
-    value: str, where: str, *, secret: bool = False, env: Mapping[str, str] | None = None
-) -> str:
-    """The value of a setting: `env:NAME` is read from the environment, anything else is literal.
-
-    `where` names the setting (e.g. "systems.salesforce.auth.session_id") for the error message.
-    Secret values are remembered so renderers and logs can redact them.
-    """
-    environ = os.environ if env is None else env
-    if ENV_REF.match(value):
-        name = value[4:]
-        found = environ.get(name)
-        if found is None or found == "":
-            raise ConfigError(
-                f"{where}: environment variable {name} is not set; export it (e.g. source the "
-                f"sandbox's env file) or change the reference in storegate.yaml"
-            )
-        if secret:
-            _resolved_secrets.add(found)
-        return found
-    return value
-
-
-def resolve_path(value: str | None, where: str, root: Path) -> Path | None:
-    """A file setting, relative to the access repo root unless absolute."""
-    if value is None:
-        return None
-    path = Path(resolve(value, where))
-    return path if path.is_absolute() else root / path
-
-
-def known_secrets() -> frozenset[str]:
-    """Every secret value resolved in this process; renderers redact these."""
-    return frozenset(s for s in _resolved_secrets if len(s) >= 4)
+__all__ = ["ENV_REF", "known_secrets", "remember_secret", "resolve", "resolve_path"]

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from storegate.engine.errors import StateError
+from storegate.providers.contract import StateError
 from storegate.state.base import STATE_VERSION, ResourceState, StateDocument
 
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]

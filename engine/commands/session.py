@@ -17,7 +17,7 @@ from storegate.engine.model import DesiredState
 from storegate.engine.problems import Severity
 from storegate.engine.redact import redact
 from storegate.engine.registry import close_all, open_providers
-from storegate.providers.base import Provider
+from storegate.providers.contract import Provider
 from storegate.state.base import StateBackend
 from storegate.state.factory import open_backend
 

@@ -1,23 +1,42 @@
-"""`storegate state list|show|rm|unlock`: inspect and edit what storegate manages.
+"""`storegate state list|show|rm|unlock|history|migrate`: inspect and edit what storegate manages.
 
 `rm` forgets resources without touching the live systems (Terraform's `removed`): the contact keeps
-whatever access it has, and storegate stops planning changes for it.
+whatever access it has, and storegate stops planning changes for it. `history` answers "who changed
+this and when"; `migrate` moves the state (and its history) to another backend.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from storegate.engine.commands.state_history import render_json, render_text
 from storegate.engine.errors import StateError
 from storegate.engine.load import load_config
-from storegate.state.base import ResourceState, StateBackend, StateDocument
-from storegate.state.factory import open_backend, state_path
+from storegate.engine.model import ENV_REF, Config, LocalState, PostgresState
+from storegate.state.base import ResourceState, StateBackend, StateDocument, canonical_time
+from storegate.state.factory import open_backend
+from storegate.state.migrate import migrate
+from storegate.state.postgres import DEFAULT_REPO
 
 DIR_HELP = "The access repo (holds storegate.yaml)."
+
+
+class HistoryFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class BackendType(StrEnum):
+    LOCAL = "local"
+    POSTGRES = "postgres"
+
+
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
 def register(app: typer.Typer) -> None:
@@ -88,10 +107,106 @@ def register(app: typer.Typer) -> None:
         backend.unlock(lock_id)
         typer.echo(f"released lock {lock_id} on {where}")
 
+    @state_app.command("history")
+    def history(
+        address: str | None = typer.Argument(
+            None, metavar="[ADDR]", help="Only this resource (and the receipts of its applies)."
+        ),
+        since: str | None = typer.Option(
+            None, "--since", help="Only entries at or after this ISO 8601 time (UTC if no zone)."
+        ),
+        output: HistoryFormat = typer.Option(HistoryFormat.TEXT, "--format"),
+        directory: Path = typer.Option(Path("."), "--dir", help=DIR_HELP),
+    ) -> None:
+        """Every change apply made: when, what, the result, and the commit and author."""
+        if since is not None:
+            try:
+                canonical_time(since)
+            except ValueError:
+                raise typer.BadParameter(
+                    f"{since!r} is not an ISO 8601 time, e.g. 2026-01-31 or 2026-01-31T09:00:00Z",
+                    param_hint="--since",
+                ) from None
+        backend, where = _open(directory)
+        entries = backend.history(address, since)
+        if output is HistoryFormat.JSON:
+            typer.echo(render_json(entries), nl=False)
+        else:
+            typer.echo(render_text(entries), nl=False)
+        if not entries:
+            scope = f" for {address}" if address else ""
+            typer.echo(f"{where} has no history{scope} yet", err=True)
+
+    @state_app.command("migrate")
+    def migrate_state(
+        to: BackendType = typer.Option(..., "--to", help="The backend to copy the state to."),
+        path: str | None = typer.Option(
+            None, "--path", help="--to local: the state file (relative to --dir)."
+        ),
+        dsn: str | None = typer.Option(
+            None, "--dsn", help="--to postgres: env:NAME of the variable holding the DSN."
+        ),
+        sslmode: str | None = typer.Option(None, "--sslmode", help="--to postgres: libpq sslmode."),
+        sslrootcert: str | None = typer.Option(
+            None, "--sslrootcert", help="--to postgres: CA file the server must chain to."
+        ),
+        directory: Path = typer.Option(Path("."), "--dir", help=DIR_HELP),
+        lock_timeout: float = typer.Option(
+            0.0, "--lock-timeout", min=0, help="Seconds to wait for each backend's lock."
+        ),
+    ) -> None:
+        """Copy the state and its history to another backend, under both backends' locks."""
+        target_config = _target_config(to, path, dsn, sslmode, sslrootcert)
+        config = load_config(directory)
+        source = open_backend(config.state, directory, _repo(config))
+        target = open_backend(target_config, directory, _repo(config))
+        done = migrate(source, target, lock_timeout)
+        typer.echo(
+            f"copied state lineage {done.lineage} (serial {done.serial}, {done.resources} "
+            f"resources) and {done.history_entries} history entries from {source.describe()} "
+            f"to {target.describe()}"
+        )
+        typer.echo(
+            f"next: set `state:` in storegate.yaml to "
+            f"{json.dumps(target_config.model_dump(exclude_none=True, exclude_defaults=False))}; "
+            f"the old state stays where it was until you remove it"
+        )
+
+
+def _target_config(
+    to: BackendType,
+    path: str | None,
+    dsn: str | None,
+    sslmode: str | None,
+    sslrootcert: str | None,
+) -> LocalState | PostgresState:
+    if to is BackendType.LOCAL:
+        if dsn is not None or sslmode is not None or sslrootcert is not None:
+            raise typer.BadParameter("--dsn, --sslmode and --sslrootcert go with --to postgres")
+        return LocalState() if path is None else LocalState(path=path)
+    if path is not None:
+        raise typer.BadParameter("--path goes with --to local", param_hint="--path")
+    if dsn is None or not ENV_REF.match(dsn):
+        raise typer.BadParameter(
+            "--to postgres needs --dsn env:NAME, the environment variable holding the connection "
+            "string (never the string itself: it holds the password)",
+            param_hint="--dsn",
+        )
+    if sslmode is not None and sslmode not in SSLMODES:
+        raise typer.BadParameter(f"one of {', '.join(SSLMODES)}", param_hint="--sslmode")
+    return PostgresState.model_validate(
+        {"type": "postgres", "dsn": dsn, "sslmode": sslmode, "sslrootcert": sslrootcert}
+    )
+
+
+def _repo(config: Config) -> str:
+    return config.repo or DEFAULT_REPO
+
 
 def _open(directory: Path) -> tuple[StateBackend, str]:
     config = load_config(directory)
-    return open_backend(config.state, directory), str(state_path(config.state, directory))
+    backend = open_backend(config.state, directory, _repo(config))
+    return backend, backend.describe()
 
 
 def find(document: StateDocument, address: str, where: str) -> str:

@@ -58,7 +58,7 @@ def _warning_source(warning: PlanWarning, sources: dict[str, str]) -> str | None
 def render_github(plan: Plan) -> str:
     redactor = Redactor()
     plan = redactor.plan(plan)
-    sources = {c.address: c.source for c in plan.changes if c.source}
+    sources = {str(c.address): c.source for c in plan.changes if c.source}
     lines = [
         command(
             "warning",

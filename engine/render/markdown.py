@@ -113,7 +113,7 @@ def _warning_items(plan: Plan, redactor: Redactor) -> Iterator[str]:
         yield f"**{escape(w.code)}**: {escape(w.message)}{where}"
     for change in plan.changes:
         for message in change.warnings:
-            yield f"{code(redactor.text(change.address))}: {escape(redactor.text(message))}"
+            yield f"{code(redactor.text(str(change.address)))}: {escape(redactor.text(message))}"
 
 
 def change_rows(change: Change) -> list[list[str]]:
@@ -124,9 +124,7 @@ def change_rows(change: Change) -> list[list[str]]:
         for f, create_only in change_fields(change)
     ]
     action = f"{code(SYMBOLS[change.action], in_table=True)} {escape(change.action.value)}"
-    record = (
-        f"{code(change.address, in_table=True)}<br>{escape(change.system)} {escape(change.kind)}"
-    )
+    record = f"{code(str(change.address), in_table=True)}<br>{escape(change.system)} {escape(change.kind)}"
     if change.source:
         record += f"<br>{code(change.source, in_table=True)}"
     return [[action, record, "<br>".join(fields) or "—", escape(change.reason) or "—"]]

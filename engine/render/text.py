@@ -60,7 +60,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
 def _warning_lines(plan: Plan, paint: _Painter) -> list[str]:
     items = [_plan_warning(w) for w in plan.warnings]
-    items += [f"{printable(c.address)}: {printable(w)}" for c in plan.changes for w in c.warnings]
+    items += [
+        f"{printable(str(c.address))}: {printable(w)}" for c in plan.changes for w in c.warnings
+    ]
     if not items:
         return []
     return [paint("Warnings:", "warning"), *(f"  {paint('!', 'warning')} {i}" for i in items), ""]
@@ -73,7 +75,7 @@ def _plan_warning(warning: PlanWarning) -> str:
 
 def _change_lines(change: Change, paint: _Painter) -> list[str]:
     style = _ACTION_STYLE[change.action]
-    head = f"{SYMBOLS[change.action]} {printable(change.address)} {PHRASES[change.action]}"
+    head = f"{SYMBOLS[change.action]} {printable(str(change.address))} {PHRASES[change.action]}"
     context = f"{printable(change.system)} {printable(change.kind)}"
     if change.source:
         context += f", {printable(change.source)}"

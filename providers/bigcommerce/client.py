@@ -26,7 +26,7 @@ from tenacity import (
     wait_random,
 )
 
-from storegate.engine.errors import (
+from storegate.providers.contract import (
     ApiLimitExceeded,
     AuthError,
     ConfigError,

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from storegate.engine.errors import ProviderError
-from storegate.engine.model import email_key
-from storegate.providers.base import LiveRecord
 from storegate.providers.bigcommerce.client import BigCommerceClient, error_text
-from storegate.providers.bigcommerce.desired import KIND, SYSTEM
+from storegate.providers.bigcommerce.desired import KIND
+from storegate.providers.contract import Address, LiveRecord, ProviderError, email_key
 
 PATH = "/v3/customers"
 FIELDS = ("email", "first_name", "last_name", "company", "customer_group_id")
@@ -25,11 +23,9 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def live_record(customer: Mapping[str, Any]) -> LiveRecord:
+def live_record(system: str, customer: Mapping[str, Any]) -> LiveRecord:
     return LiveRecord(
-        system=SYSTEM,
-        kind=KIND,
-        key=email_key(str(customer["email"])),
+        address=Address(system, KIND, email_key(str(customer["email"]))),
         id=str(customer["id"]),
         fields={name: customer.get(name) for name in FIELDS},
         access="active",

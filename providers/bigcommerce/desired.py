@@ -6,65 +6,105 @@ dropped from the YAML (but still managed) are "absent", so the engine plans a de
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from storegate.engine.errors import InputError
-from storegate.engine.model import (
+from storegate.providers.bigcommerce.config import BigCommerceSystem
+from storegate.providers.contract import (
     AccessLevel,
-    BigCommerceSystem,
-    Contact,
-    LoadedAccount,
-    email_key,
-    managed_fields,
+    AccountSpec,
+    Address,
+    ContactSpec,
+    DesiredContext,
+    DesiredRecord,
+    InputError,
+    Problem,
 )
-from storegate.engine.problems import Problem
-from storegate.providers.base import DesiredContext, DesiredRecord, ManagedResource, address_of
 
-SYSTEM = "bigcommerce"
 KIND = "customer"
 NO_GROUP = 0
 """BigCommerce's customer_group_id for "no group": what an explicit `price_book: null` means."""
 UNMAPPED_PRICE_BOOK = "SG601"
 
 
-def desired_customers(settings: BigCommerceSystem, context: DesiredContext) -> list[DesiredRecord]:
+def desired_customers(
+    system: str, settings: BigCommerceSystem, context: DesiredContext
+) -> list[DesiredRecord]:
     records: list[DesiredRecord] = []
     problems: list[Problem] = []
     seen: set[str] = set()
-    for loaded, _index, contact in context.desired.contacts():
-        if contact.key in seen:
+    managed_ids = {
+        m.address.key: m.id for m in context.managed_in(system, KIND) if m.id is not None
+    }
+    crm = context.crm()
+    renamed: set[str] = set()
+    for account, contact in context.desired.contacts():
+        renamed.update(contact.previously)
+        if contact.key in seen or not _serves(system, settings, account):
             continue  # a contact listed twice is a rules.py error; project it once
         seen.add(contact.key)
+        address = Address(system, KIND, contact.key)
         if contact.access != "active":
-            records.append(_absent(contact.key, loaded.file.account.name, contact.access, None))
+            records.append(_absent(address, account.name, contact.access, None))
             continue
-        fields = _customer_fields(settings, context, loaded, contact, problems)
-        records.append(_present(context, loaded, contact, fields))
+        fields = _customer_fields(settings, context, account, contact, problems)
+        aliases = contact.previously
+        remote_id = next(
+            (managed_ids[k] for k in (contact.key, *aliases) if k in managed_ids), None
+        )
+        local_part = contact.email.split("@", 1)[0]
+        create_fields: dict[str, Any] = {
+            name: contact.fields.get(name) or local_part
+            for name in ("first_name", "last_name")
+            if name not in fields
+        }
+        if "company" not in fields:
+            create_fields["company"] = account.name  # display_name unmanaged: named once, on create
+        depends = (Address(crm.name, crm.contact_kind or "contact", contact.key),) if crm else ()
+        records.append(
+            DesiredRecord(
+                address=address,
+                account=account.name,
+                intent="present",
+                fields=fields,
+                access="active",
+                person=contact.key,
+                aliases=aliases,
+                remote_id=remote_id,
+                create_fields=create_fields,
+                depends_on=depends,
+            )
+        )
     # A managed key a contact now lists under `previously` is an email change, not a removal.
-    renamed = {email_key(e) for _, _, c in context.desired.contacts() for e in c.previously}
-    for managed in _managed_customers(context.managed):
-        if managed.key not in seen and managed.key not in renamed:
-            records.append(_absent(managed.key, managed.account, "revoked", managed.id))
+    for managed in context.managed_in(system, KIND):
+        if managed.address.key not in seen and managed.address.key not in renamed:
+            records.append(_absent(managed.address, managed.account, "revoked", managed.id))
     if problems:
         raise InputError(problems)
     return records
 
 
+def _serves(system: str, settings: BigCommerceSystem, account: AccountSpec) -> bool:
+    if account.stores is None:
+        return settings.accounts == "all"
+    return system in account.stores
+
+
 def _customer_fields(
     settings: BigCommerceSystem,
     context: DesiredContext,
-    loaded: LoadedAccount,
-    contact: Contact,
+    account: AccountSpec,
+    contact: ContactSpec,
     problems: list[Problem],
 ) -> dict[str, Any]:
-    account = loaded.file.account
     # BigCommerce requires names: an explicit null cannot clear them, so it leaves them unmanaged.
-    names = {k: v for k, v in managed_fields(contact, ("first_name", "last_name")).items() if v}
+    names = {
+        k: v for k in ("first_name", "last_name") if (v := contact.fields.get(k)) is not None and v
+    }
     fields: dict[str, Any] = {"email": contact.email, **names}
-    fields["company"] = account.display_name or account.name
-    if "price_book" in account.model_fields_set:
-        group = _customer_group(settings, context, loaded, problems)
+    if "display_name" in account.settings:
+        fields["company"] = account.settings["display_name"] or account.name
+    if "price_book" in account.settings:
+        group = _customer_group(settings, context, account, problems)
         if group is not None:
             fields["customer_group_id"] = group
     return fields
@@ -73,21 +113,19 @@ def _customer_fields(
 def _customer_group(
     settings: BigCommerceSystem,
     context: DesiredContext,
-    loaded: LoadedAccount,
+    account: AccountSpec,
     problems: list[Problem],
 ) -> int | None:
-    price_book = loaded.file.account.price_book
+    price_book = account.settings.get("price_book")
     if price_book is None:
         return NO_GROUP
-    group = settings.customer_groups.get(price_book)
+    group = settings.customer_groups.get(str(price_book))
     if group is None:
-        where = context.desired.sources.locate(loaded.path, "account", "price_book")
         known = ", ".join(sorted(settings.customer_groups)) or "none configured"
         problems.append(
-            Problem(
-                where.path,
-                where.line,
-                where.col,
+            context.desired.problem(
+                account.path,
+                ("account", "price_book"),
                 f"price book {price_book!r} has no BigCommerce customer group; map it in "
                 f"systems.bigcommerce.customer_groups in storegate.yaml (mapped: {known})",
                 UNMAPPED_PRICE_BOOK,
@@ -96,52 +134,15 @@ def _customer_group(
     return group
 
 
-def _present(
-    context: DesiredContext, loaded: LoadedAccount, contact: Contact, fields: dict[str, Any]
+def _absent(
+    address: Address, account: str, access: AccessLevel, remote_id: str | None
 ) -> DesiredRecord:
-    local_part = contact.email.split("@", 1)[0]
-    aliases = tuple(email_key(e) for e in contact.previously)
-    create_fields = {
-        name: getattr(contact, name) or local_part
-        for name in ("first_name", "last_name")
-        if name not in fields
-    }
     return DesiredRecord(
-        system=SYSTEM,
-        kind=KIND,
-        key=contact.key,
-        account=loaded.file.account.name,
-        intent="present",
-        fields=fields,
-        access="active",
-        aliases=aliases,
-        remote_id=_managed_id(context.managed, (contact.key, *aliases)),
-        create_fields=create_fields,
-        depends_on=(address_of("salesforce", "contact", contact.key),),
-    )
-
-
-def _absent(key: str, account: str, access: AccessLevel, remote_id: str | None) -> DesiredRecord:
-    return DesiredRecord(
-        system=SYSTEM,
-        kind=KIND,
-        key=key,
+        address=address,
         account=account,
         intent="absent",
         fields={},
         access=access,
+        person=address.key,
         remote_id=remote_id,
     )
-
-
-def _managed_customers(managed: Sequence[ManagedResource]) -> list[ManagedResource]:
-    return [m for m in managed if m.system == SYSTEM and m.kind == KIND]
-
-
-def _managed_id(managed: Sequence[ManagedResource], keys: tuple[str, ...]) -> str | None:
-    """The id state learned for this customer, under its email or an earlier one."""
-    ids = {m.key: m.id for m in _managed_customers(managed) if m.id is not None}
-    for key in keys:
-        if key in ids:
-            return str(ids[key])
-    return None

@@ -6,39 +6,46 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from storegate.engine.errors import ConfigError, ProviderError
-from storegate.engine.model import BigCommerceSystem
-from storegate.engine.plan import REMOVING_ACTIONS, Change
-from storegate.engine.secrets import resolve, resolve_path
-from storegate.providers.base import (
+from storegate.providers.bigcommerce.client import BigCommerceClient, error_text
+from storegate.providers.bigcommerce.config import BigCommerceSystem
+from storegate.providers.bigcommerce.customers import CustomerReader, live_record
+from storegate.providers.bigcommerce.desired import KIND, desired_customers
+from storegate.providers.bigcommerce.writer import CustomerWriter
+from storegate.providers.contract import (
+    REMOVING_ACTIONS,
+    BaseProvider,
     BatchCallback,
+    Change,
     Check,
+    ConfigError,
     DesiredContext,
     DesiredRecord,
     LiveRecord,
+    ProviderError,
     Scope,
+    email_key,
 )
-from storegate.providers.bigcommerce.client import BigCommerceClient, error_text
-from storegate.providers.bigcommerce.customers import CustomerReader, live_record
-from storegate.providers.bigcommerce.desired import KIND, SYSTEM, desired_customers
-from storegate.providers.bigcommerce.writer import CustomerWriter
+from storegate.providers.settings import resolve, resolve_path
 
 GROUPS_PATH = "/v2/customer_groups"
 GROUPS_PAGE = 250
-SETTING = "systems.bigcommerce"
 
 
-class BigCommerceProvider:
-    name: ClassVar[str] = SYSTEM
+class BigCommerceProvider(BaseProvider):
+    TYPE: ClassVar[str] = "bigcommerce"
     SUPPORTS: ClassVar[frozenset[str]] = frozenset({KIND})
+    settings_model: ClassVar[type[BigCommerceSystem]] = BigCommerceSystem
+    CONTACT_KIND: ClassVar[str | None] = KIND
 
-    def __init__(self, settings: BigCommerceSystem, root: Path) -> None:
+    def __init__(self, name: str, settings: BigCommerceSystem, root: Path) -> None:
+        super().__init__(name)
+        self._where = where = f"systems.{name}"
         self._settings = settings
         self._client = BigCommerceClient(
-            base_url=resolve(settings.base_url, f"{SETTING}.base_url"),
-            store_hash=resolve(settings.store_hash, f"{SETTING}.store_hash"),
-            access_token=resolve(settings.access_token, f"{SETTING}.access_token", secret=True),
-            ca_bundle=resolve_path(settings.ca_bundle, f"{SETTING}.ca_bundle", root),
+            base_url=resolve(settings.base_url, f"{where}.base_url"),
+            store_hash=resolve(settings.store_hash, f"{where}.store_hash"),
+            access_token=resolve(settings.access_token, f"{where}.access_token", secret=True),
+            ca_bundle=resolve_path(settings.ca_bundle, f"{where}.ca_bundle", root),
             timeout_seconds=settings.timeout_seconds,
             max_retries=settings.max_retries,
             max_concurrency=settings.max_concurrency,
@@ -63,7 +70,7 @@ class BigCommerceProvider:
         if missing:
             known = ", ".join(f"{i} ({n})" for i, n in sorted(groups.items())) or "none"
             raise ConfigError(
-                f"{SETTING}.customer_groups: {'; '.join(missing)}; the store's groups: {known}"
+                f"{self._where}.customer_groups: {'; '.join(missing)}; the store's groups: {known}"
             )
 
     def _customer_groups(self) -> list[dict[str, Any]]:
@@ -89,7 +96,7 @@ class BigCommerceProvider:
             page += 1
 
     def desired(self, context: DesiredContext) -> list[DesiredRecord]:
-        return desired_customers(self._settings, context)
+        return desired_customers(self.name, self._settings, context)
 
     def read(self, scope: Scope) -> list[LiveRecord]:
         if scope.kinds and KIND not in scope.kinds:
@@ -99,31 +106,36 @@ class BigCommerceProvider:
         else:
             customers = self._reader.by_ids(scope.ids) + self._reader.by_emails(scope.keys)
         unique = {str(c["id"]): c for c in customers}
-        return [live_record(c) for c in unique.values()]
+        return [live_record(self.name, c) for c in unique.values()]
 
     def apply(self, changes: Sequence[Change], on_batch: BatchCallback) -> None:
         self._writer.apply(changes, on_batch)
 
-    def verify(self, changes: Sequence[Change]) -> list[Check]:
-        """A removed customer is gone only when neither its id nor its email finds it."""
-        removed = [c for c in changes if c.system == SYSTEM and c.action in REMOVING_ACTIONS]
-        if not removed:
+    def verify(self, changes: Sequence[Change], revoked: frozenset[str]) -> list[Check]:
+        """A removed customer is gone only when neither its id nor its email finds it; a contact
+        revoked anywhere must have no customer here either, even where none was deleted."""
+        removed = [c for c in changes if c.action in REMOVING_ACTIONS]
+        keys = {c.key for c in removed} | set(revoked)
+        if not keys:
             return []
-        live = self.read(
-            Scope(
-                keys=frozenset(c.key for c in removed),
-                ids=frozenset(c.remote_id for c in removed if c.remote_id),
-                full=False,
-            )
-        )
+        ids = {c.remote_id for c in removed if c.remote_id}
+        live = self.read(Scope(keys=frozenset(keys), ids=frozenset(ids), full=False))
         by_id = {r.id: r for r in live}
         by_key = {r.key: r for r in live}
         checks = []
-        for change in removed:
-            found = by_id.get(change.remote_id or "") or by_key.get(change.key)
+        for key in sorted(keys):
+            change = next((c for c in removed if c.key == key), None)
+            found = by_id.get(change.remote_id or "") if change is not None else None
+            found = found or by_key.get(key)
             seen = "absent" if found is None else f"customer {found.id}"
-            checks.append(Check(SYSTEM, change.address, "customer", "absent", seen, found is None))
+            address = str(self.address(KIND, key))
+            checks.append(Check(self.name, address, KIND, "absent", seen, found is None))
         return checks
+
+    def same_value(self, name: str, desired: Any, live: Any) -> bool:
+        if name == "email" and isinstance(desired, str) and isinstance(live, str):
+            return email_key(desired) == email_key(live)
+        return super().same_value(name, desired, live)
 
     def calls(self) -> int:
         return self._client.calls

@@ -13,12 +13,19 @@ from typing import Any
 
 import httpx
 
-from storegate.engine.errors import AuthError, ProviderError, TransientError
-from storegate.engine.model import email_key
-from storegate.engine.plan import REMOVING_ACTIONS, Action, Change
-from storegate.providers.base import BatchCallback, ChangeResult
 from storegate.providers.bigcommerce.client import BigCommerceClient, error_text
 from storegate.providers.bigcommerce.customers import FIELDS, PATH, CustomerReader, chunks
+from storegate.providers.contract import (
+    REMOVING_ACTIONS,
+    Action,
+    AuthError,
+    BatchCallback,
+    Change,
+    ChangeResult,
+    ProviderError,
+    TransientError,
+    email_key,
+)
 
 BatchWriter = Callable[[Sequence[Change]], list[ChangeResult]]
 

@@ -16,15 +16,15 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 
-from storegate.engine.errors import AuthError, ConfigError
-from storegate.engine.model import (
+from storegate.providers.contract import AuthError, ConfigError
+from storegate.providers.salesforce.config import (
     ClientCredentialsAuth,
     JwtAuth,
     PasswordAuth,
     SalesforceSystem,
     SessionAuth,
 )
-from storegate.engine.secrets import resolve, resolve_path
+from storegate.providers.settings import resolve, resolve_path
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 WHERE = "systems.salesforce.auth"

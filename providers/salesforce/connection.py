@@ -23,16 +23,16 @@ from simple_salesforce.exceptions import (
 )
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from storegate.engine.errors import (
+from storegate.providers.contract import (
     ApiLimitExceeded,
     AuthError,
     ConfigError,
     ProviderError,
     TransientError,
 )
-from storegate.engine.model import SalesforceSystem, SessionAuth
-from storegate.engine.secrets import resolve_path
 from storegate.providers.salesforce.auth import Session, authenticate, session_env_name
+from storegate.providers.salesforce.config import SalesforceSystem, SessionAuth
+from storegate.providers.settings import resolve_path
 
 T = TypeVar("T")
 

@@ -2,7 +2,8 @@
 
 Access levels become field values per profile (StoreConnect permission checkboxes, or the CPQ
 eCommerce checkbox, date stamp, store ids and Contact Status). A managed contact removed from the YAML
-becomes a revocation, never a silent forget.
+becomes a revocation, never a silent forget. The ids the stores assign are written back into the
+contact (`writeback`) in a second change, once the store records exist.
 """
 
 from __future__ import annotations
@@ -11,49 +12,69 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from storegate.engine.errors import InputError
-from storegate.engine.model import (
-    ACCOUNT_SETTINGS,
+from storegate.providers.contract import (
     PERMISSIONS,
-    Contact,
-    LoadedAccount,
-    email_key,
-    managed_fields,
+    AccountSpec,
+    Address,
+    ContactSpec,
+    DesiredContext,
+    DesiredRecord,
+    InputError,
+    KeepIfSet,
+    Problem,
+    Ref,
 )
-from storegate.engine.plan import Ref
-from storegate.engine.problems import Problem
-from storegate.providers.base import DesiredContext, DesiredRecord, KeepIfSet, address_of
 from storegate.providers.salesforce.lookups import NameIndex
 from storegate.providers.salesforce.profiles import CHECKBOXES, LOOKUPS, FieldMap, Kind
-from storegate.providers.salesforce.records import SYSTEM
 
 UNMAPPED_CODE = "SG310"
 UNKNOWN_LOOKUP_CODE = "SG311"
+CPQ_WRITEBACK = {"ecommerce_customer_id": "id", "ecommerce_user_id": "email"}
+"""The cpq_ecommerce profile's default: the first store's customer id and login."""
 
 
 class DesiredBuilder:
     def __init__(
-        self, context: DesiredContext, fields: FieldMap, lookups: Mapping[str, NameIndex]
+        self,
+        system: str,
+        context: DesiredContext,
+        fields: FieldMap,
+        lookups: Mapping[str, NameIndex],
+        writeback: Mapping[str, Mapping[str, str]],
     ) -> None:
+        self._system = system
         self._context = context
         self._fields = fields
         self._lookups = lookups
         self._problems: list[Problem] = []
         self._managed_ids: dict[tuple[str, str], str] = {
-            (m.kind, m.key): m.id
-            for m in context.managed
-            if m.system == SYSTEM and m.id is not None
+            (m.address.kind, m.address.key): m.id
+            for m in context.managed_in(system)
+            if m.id is not None
         }
+        self._writeback = self._writeback_targets(writeback)
+
+    def _writeback_targets(
+        self, configured: Mapping[str, Mapping[str, str]]
+    ) -> dict[str, dict[str, str]]:
+        """Per store system name: Salesforce contact field -> the store attribute written there."""
+        stores = {s.name: s for s in self._context.stores()}
+        if configured:
+            return {name: dict(targets) for name, targets in configured.items() if name in stores}
+        if self._fields.profile == "cpq_ecommerce" and stores:
+            first = next(iter(stores))
+            return {first: self._only_mapped(dict(CPQ_WRITEBACK))}
+        return {}
 
     def build(self) -> list[DesiredRecord]:
         records: list[DesiredRecord] = []
         declared: set[str] = set()
-        for loaded in self._context.desired.accounts:
-            records.append(self._account(loaded))
-            for index, contact in enumerate(loaded.file.contacts):
-                records.append(self._contact(loaded, index, contact))
+        for account in self._context.desired.accounts:
+            records.append(self._account(account))
+            for contact in account.contacts:
+                records.append(self._contact(account, contact))
                 declared.add(contact.key)
-                declared.update(email_key(e) for e in contact.previously)
+                declared.update(contact.previously)
         if self._problems:
             raise InputError(sorted(self._problems))
         records.extend(self._removed(declared))
@@ -61,22 +82,21 @@ class DesiredBuilder:
 
     # ------------------------------------------------------------------ accounts
 
-    def _account(self, loaded: LoadedAccount) -> DesiredRecord:
-        account = loaded.file.account
+    def _account(self, account: AccountSpec) -> DesiredRecord:
         values: dict[str, Any] = {"name": account.name}
-        for name, value in managed_fields(account, ACCOUNT_SETTINGS).items():
-            if not self._mapped(loaded.path, "account", name, ("account", name)):
+        for name, value in account.settings.items():
+            if not self._mapped(account.path, "account", name, ("account", name)):
                 continue
             if name in LOOKUPS and value is not None:
-                self._check_lookup(loaded.path, name, str(value))
+                self._check_lookup(account.path, name, str(value))
             values[name] = _checkbox(name, value)
+        active = account.settings.get("active", True)
         return DesiredRecord(
-            system=SYSTEM,
-            kind="account",
-            key=account.name,
+            address=Address(self._system, "account", account.name),
             account=account.name,
             intent="present",
             fields=values,
+            access=None if "active" not in values else ("active" if active else "revoked"),
             remote_id=account.salesforce_id or self._managed_ids.get(("account", account.name)),
         )
 
@@ -84,72 +104,65 @@ class DesiredBuilder:
         index = self._lookups.get(name)
         problem = f"{name} names cannot be resolved" if index is None else index.problem(value)
         if problem is not None:
-            where = self._context.desired.sources.locate(path, "account", name)
             self._problems.append(
-                Problem(where.path, where.line, where.col, problem, UNKNOWN_LOOKUP_CODE)
+                self._context.desired.problem(path, ("account", name), problem, UNKNOWN_LOOKUP_CODE)
             )
 
     # ------------------------------------------------------------------ contacts
 
-    def _contact(self, loaded: LoadedAccount, index: int, contact: Contact) -> DesiredRecord:
-        account_name = loaded.file.account.name
-        account_address = address_of(SYSTEM, "account", account_name)
+    def _contact(self, account: AccountSpec, contact: ContactSpec) -> DesiredRecord:
+        account_address = Address(self._system, "account", account.name)
         values: dict[str, Any] = {"email": contact.email}
-        values.update(managed_fields(contact, ("first_name", "last_name")))
+        values.update({k: v for k, v in contact.fields.items() if k in ("first_name", "last_name")})
         values["account_id"] = Ref(account_address, "id")
         permissions = {
             name: _checkbox(name, value)
-            for name, value in managed_fields(contact, PERMISSIONS).items()
-            if self._permission_mapped(loaded.path, index, name)
+            for name, value in contact.fields.items()
+            if name in PERMISSIONS and self._permission_mapped(account.path, contact.index, name)
         }
-        writeback: frozenset[str] = frozenset()
+        later: set[str] = set()
         if self._fields.profile == "cpq_ecommerce":
             values.update(permissions)
             values.update(self._ecommerce(contact))
-            if contact.access == "active" and self._context.store_system is not None:
-                customer = address_of(self._context.store_system, "customer", contact.key)
-                values.update(
-                    self._only_mapped(
-                        {
-                            "ecommerce_customer_id": Ref(customer, "id"),
-                            "ecommerce_user_id": Ref(customer, "email"),
-                        }
-                    )
-                )
-                writeback = frozenset({"ecommerce_customer_id", "ecommerce_user_id"})
         elif contact.access == "revoked":
             values.update(self._storeconnect_revocation())
         else:
             values.update(permissions)
-        aliases = tuple(email_key(e) for e in contact.previously)
+        if contact.access == "active":
+            for store, targets in self._writeback.items():
+                kind = self._context.systems[store].contact_kind or "customer"
+                target = Address(store, kind, contact.key)
+                for field_name, attribute in targets.items():
+                    values[field_name] = Ref(target, attribute)
+                    later.add(field_name)
         remote_id = next(
             (
                 found
-                for key in (contact.key, *aliases)
+                for key in (contact.key, *contact.previously)
                 if (found := self._managed_ids.get(("contact", key))) is not None
             ),
             None,
         )
         create_fields: dict[str, Any] = {}
         if "last_name" not in values:
-            create_fields["last_name"] = contact.last_name or contact.email.split("@", 1)[0]
+            create_fields["last_name"] = (
+                contact.fields.get("last_name") or contact.email.split("@", 1)[0]
+            )
         return DesiredRecord(
-            system=SYSTEM,
-            kind="contact",
-            key=contact.key,
-            account=account_name,
+            address=Address(self._system, "contact", contact.key),
+            account=account.name,
             intent="present",
             fields=values,
             access=contact.access,
-            aliases=aliases,
+            person=contact.key,
+            aliases=contact.previously,
             remote_id=remote_id,
             create_fields=create_fields,
             depends_on=(account_address,),
-            writeback_fields=writeback,
-            offboard=contact.offboard,
+            later_fields=frozenset(later),
         )
 
-    def _ecommerce(self, contact: Contact) -> dict[str, Any]:
+    def _ecommerce(self, contact: ContactSpec) -> dict[str, Any]:
         if contact.access == "active":
             return self._only_mapped(
                 {
@@ -166,15 +179,22 @@ class DesiredBuilder:
         values: dict[str, Any] = {
             "ecommerce_enabled": False,
             "ecommerce_access_date": None,
-            "ecommerce_user_id": None,
-            "ecommerce_customer_id": None,
+            **dict.fromkeys(self._written_back(), None),
         }
         if offboard:
             values["contact_status"] = "Deactivated"
         return self._only_mapped(values)
 
+    def _written_back(self) -> list[str]:
+        names = [n for targets in self._writeback.values() for n in targets]
+        if self._fields.profile == "cpq_ecommerce":
+            names += [n for n in CPQ_WRITEBACK if n not in names]
+        return names
+
     def _storeconnect_revocation(self) -> dict[str, Any]:
-        return self._only_mapped(dict.fromkeys(PERMISSIONS, False))
+        values: dict[str, Any] = dict.fromkeys(PERMISSIONS, False)
+        values.update(dict.fromkeys(self._written_back(), None))
+        return self._only_mapped(values)
 
     def _revocation(self) -> dict[str, Any]:
         if self._fields.profile == "cpq_ecommerce":
@@ -185,17 +205,16 @@ class DesiredBuilder:
         """Managed contacts no longer in the YAML: revoked, with only the revocation fields."""
         return [
             DesiredRecord(
-                system=SYSTEM,
-                kind="contact",
-                key=m.key,
+                address=m.address,
                 account=m.account,
                 intent="present",
                 fields=self._revocation(),
                 access="revoked",
+                person=m.address.key,
                 remote_id=m.id,
             )
-            for m in self._context.managed
-            if m.system == SYSTEM and m.kind == "contact" and m.key not in declared
+            for m in self._context.managed_in(self._system, "contact")
+            if m.address.key not in declared
         ]
 
     # ------------------------------------------------------------------ helpers
@@ -213,15 +232,13 @@ class DesiredBuilder:
     def _mapped(self, path: str, kind: Kind, name: str, keys: tuple[str | int, ...]) -> bool:
         if self._fields.is_mapped(kind, name):
             return True
-        where = self._context.desired.sources.locate(path, *keys)
         self._problems.append(
-            Problem(
-                where.path,
-                where.line,
-                where.col,
+            self._context.desired.problem(
+                path,
+                keys,
                 f"{name} is not mapped to a Salesforce field in the {self._fields.profile} "
-                f"profile; set systems.salesforce.fields.{name} in storegate.yaml to the org's API "
-                f"name, or remove {name} from this file",
+                f"profile; set systems.{self._system}.fields.{name} in storegate.yaml to the "
+                f"org's API name, or remove {name} from this file",
                 UNMAPPED_CODE,
             )
         )

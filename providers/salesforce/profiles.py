@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from storegate.engine.errors import ConfigError, SchemaMismatch
-from storegate.engine.model import ACCOUNT_SETTINGS, PERMISSIONS, SalesforceSystem
+from storegate.providers.contract import ACCOUNT_SETTINGS, PERMISSIONS, ConfigError, SchemaMismatch
+from storegate.providers.salesforce.config import SalesforceSystem
 from storegate.providers.salesforce.soql import is_api_name
 
 Kind = Literal["account", "contact"]
@@ -115,7 +115,16 @@ class FieldMap:
 def build_field_map(settings: SalesforceSystem) -> FieldMap:
     """The profile's preset with `settings.fields` applied; a bad override is a ConfigError."""
     preset = PROFILES[settings.profile]
-    valid = (*ACCOUNT_FIELDS, *CONTACT_FIELDS)
+    written_back = tuple(
+        dict.fromkeys(
+            name
+            for targets in settings.writeback.values()
+            for name in targets
+            if name not in CONTACT_FIELDS
+        )
+    )
+    contact_fields = (*CONTACT_FIELDS, *written_back)
+    valid = (*ACCOUNT_FIELDS, *contact_fields)
     names: dict[str, str | None] = {n: preset.get(n) for n in valid}
     for name, api in settings.fields.items():
         where = f"storegate.yaml: systems.salesforce.fields.{name}"
@@ -137,7 +146,7 @@ def build_field_map(settings: SalesforceSystem) -> FieldMap:
     return FieldMap(
         profile=settings.profile,
         account={n: names[n] for n in ACCOUNT_FIELDS},
-        contact={n: names[n] for n in CONTACT_FIELDS},
+        contact={n: names[n] for n in contact_fields},
     )
 
 

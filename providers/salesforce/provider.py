@@ -6,16 +6,19 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from storegate.engine.model import SalesforceSystem
-from storegate.engine.plan import Change
-from storegate.providers.base import (
+from storegate.providers.contract import (
+    BaseProvider,
     BatchCallback,
+    Change,
     Check,
     DesiredContext,
     DesiredRecord,
     LiveRecord,
+    PlanWarning,
     Scope,
+    email_key,
 )
+from storegate.providers.salesforce.config import SalesforceSystem
 from storegate.providers.salesforce.connection import DEFAULT_RETRY_BASE_DELAY, Connection
 from storegate.providers.salesforce.lookups import NameIndex
 from storegate.providers.salesforce.mapping import DesiredBuilder
@@ -36,17 +39,22 @@ from storegate.providers.salesforce.writes import Writer
 LOOKUP_LABELS = {"price_book": "price book", "membership": "membership"}
 
 
-class SalesforceProvider:
-    name: ClassVar[str] = "salesforce"
+class SalesforceProvider(BaseProvider):
+    TYPE: ClassVar[str] = "salesforce"
     SUPPORTS: ClassVar[frozenset[str]] = frozenset({"account", "contact"})
+    settings_model: ClassVar[type[SalesforceSystem]] = SalesforceSystem
+    CONTACT_KIND: ClassVar[str | None] = "contact"
+    HOLDS_IDS_OF_STORES: ClassVar[bool] = True
 
     def __init__(
         self,
+        name: str,
         settings: SalesforceSystem,
         root: Path,
         *,
         retry_base_delay: float = DEFAULT_RETRY_BASE_DELAY,
     ) -> None:
+        super().__init__(name)
         self._settings = settings
         self.fields: FieldMap = build_field_map(settings)
         self._connection = Connection(settings, root, retry_base_delay=retry_base_delay)
@@ -66,13 +74,14 @@ class SalesforceProvider:
 
     def desired(self, context: DesiredContext) -> list[DesiredRecord]:
         needs_lookups = any(
-            getattr(loaded.file.account, name) is not None
-            for loaded in context.desired.accounts
+            account.settings.get(name) is not None
+            for account in context.desired.accounts
             for name in LOOKUPS
             if self.fields.is_mapped("account", name)
         )
         lookups = self._load_lookups() if needs_lookups else {}
-        return DesiredBuilder(context, self.fields, lookups).build()
+        builder = DesiredBuilder(self.name, context, self.fields, lookups, self._settings.writeback)
+        return builder.build()
 
     def read(self, scope: Scope) -> list[LiveRecord]:
         kinds = scope.kinds or self.SUPPORTS
@@ -84,7 +93,7 @@ class SalesforceProvider:
             for soql in self._read_queries(kind, scope):
                 for page in self._connection.query_pages(soql):
                     for raw in page:
-                        live = to_live(kind, raw, self.fields, lookups)
+                        live = to_live(self.name, kind, raw, self.fields, lookups)
                         records[live.id] = live
         return list(records.values())
 
@@ -95,20 +104,37 @@ class SalesforceProvider:
         lookups = self._load_lookups() if needs_lookups else {}
         Writer(self._connection, self.fields, lookups).apply(changes, on_batch)
 
-    def verify(self, changes: Sequence[Change]) -> list[Check]:
-        return verify_revocations(self._connection, self.fields, self._lookups, changes)
+    def verify(self, changes: Sequence[Change], revoked: frozenset[str]) -> list[Check]:
+        del revoked  # every revoked contact has its own change here
+        return verify_revocations(self.name, self._connection, self.fields, self._lookups, changes)
+
+    def same_value(self, name: str, desired: Any, live: Any) -> bool:
+        if name == "email" and isinstance(desired, str) and isinstance(live, str):
+            return email_key(desired) == email_key(live)
+        return super().same_value(name, desired, live)
+
+    def plan_warnings(
+        self, desired: Sequence[DesiredRecord], live: Sequence[LiveRecord]
+    ) -> list[PlanWarning]:
+        """Seed 000's trap: a revoked contact left Active with an email gets its store account back."""
+        contacts = {r.address: r for r in live if r.system == self.name and r.kind == "contact"}
+        out: list[PlanWarning] = []
+        for record in desired:
+            if record.system != self.name or record.kind != "contact":
+                continue
+            if record.access != "revoked" or record.fields.get("contact_status") == "Deactivated":
+                continue
+            found = contacts.get(record.address)
+            advice = recreation_risk(found, self.fields) if found is not None else None
+            if advice:
+                out.append(PlanWarning("SG-RECREATE", advice, str(record.address)))
+        return out
 
     def calls(self) -> int:
         return self._connection.calls()
 
     def close(self) -> None:
         self._connection.close()
-
-    # ------------------------------------------------------------------ extras for the engine
-
-    def recreation_risk(self, live: LiveRecord) -> str | None:
-        """Advice text when revoking `live` leaves it open to recreation (seed 000), else None."""
-        return recreation_risk(live, self.fields)
 
     # ------------------------------------------------------------------ internals
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.engine.model import AccessLevel, email_key
-from storegate.providers.base import KeepIfSet, LiveRecord
+from storegate.providers.contract import AccessLevel, Address, KeepIfSet, LiveRecord, email_key
 from storegate.providers.salesforce.lookups import NameIndex
 from storegate.providers.salesforce.profiles import (
     LOOKUPS,
@@ -15,7 +14,6 @@ from storegate.providers.salesforce.profiles import (
     Kind,
 )
 
-SYSTEM = "salesforce"
 DATE_FIELDS = frozenset({"ecommerce_access_date"})
 
 
@@ -32,7 +30,11 @@ def select_fields(fields: FieldMap, kind: Kind) -> list[str]:
 
 
 def to_live(
-    kind: Kind, record: Mapping[str, Any], fields: FieldMap, lookups: Mapping[str, NameIndex]
+    system: str,
+    kind: Kind,
+    record: Mapping[str, Any],
+    fields: FieldMap,
+    lookups: Mapping[str, NameIndex],
 ) -> LiveRecord:
     values: dict[str, Any] = {}
     for name, api in fields.mapped(kind).items():
@@ -44,13 +46,14 @@ def to_live(
         values[name] = value
     record_id = str(record["Id"])
     if kind == "account":
-        return LiveRecord(SYSTEM, kind, str(values["name"] or ""), record_id, values, account="")
+        name = str(values["name"] or "")
+        active = values.get("active") if fields.is_mapped("account", "active") else None
+        access: AccessLevel | None = None if active is None else ("active" if active else "revoked")
+        return LiveRecord(Address(system, kind, name), record_id, values, name, access)
     parent = record.get("Account")
     account = str(parent.get("Name") or "") if isinstance(parent, Mapping) else ""
     return LiveRecord(
-        SYSTEM,
-        kind,
-        email_key(str(values.get("email") or "")),
+        Address(system, kind, email_key(str(values.get("email") or ""))),
         record_id,
         values,
         account=account,

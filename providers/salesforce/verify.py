@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from storegate.engine.plan import Change
-from storegate.providers.base import Check, KeepIfSet, LiveRecord
+from storegate.providers.contract import Change, Check, KeepIfSet, LiveRecord
 from storegate.providers.salesforce.connection import Connection
 from storegate.providers.salesforce.lookups import NameIndex
 from storegate.providers.salesforce.profiles import FieldMap
-from storegate.providers.salesforce.records import SYSTEM, select_fields, to_live
+from storegate.providers.salesforce.records import select_fields, to_live
 from storegate.providers.salesforce.soql import chunked_selects
 
 RECREATION_CHECK = "contact could be recreated by the integration"
@@ -35,6 +34,7 @@ def recreation_risk(live: LiveRecord, fields: FieldMap) -> str | None:
 
 
 def verify_revocations(
+    system: str,
     connection: Connection,
     fields: FieldMap,
     lookups: Mapping[str, NameIndex],
@@ -45,33 +45,37 @@ def verify_revocations(
     live: dict[str, LiveRecord] = {}
     for soql in chunked_selects("Contact", select_fields(fields, "contact"), "Id", ids):
         for raw in connection.query(soql):
-            found = to_live("contact", raw, fields, lookups)
+            found = to_live(system, "contact", raw, fields, lookups)
             live[found.id] = found
     checks: list[Check] = []
     for change in touched:
         record = live.get(str(change.remote_id))
         if record is None:
-            checks.append(Check(SYSTEM, change.address, "contact", "present", "not found", False))
+            checks.append(
+                Check(system, str(change.address), "contact", "present", "not found", False)
+            )
             continue
         for field in change.fields:
             expected = field.after.value if isinstance(field.after, KeepIfSet) else field.after
             seen = record.fields.get(field.name)
             checks.append(
-                Check(SYSTEM, change.address, field.name, expected, seen, _same(expected, seen))
+                Check(
+                    system, str(change.address), field.name, expected, seen, _same(expected, seen)
+                )
             )
         if fields.profile == "cpq_ecommerce":
-            checks.append(_recreation_check(change, record))
+            checks.append(_recreation_check(system, change, record))
     return checks
 
 
-def _recreation_check(change: Change, record: LiveRecord) -> Check:
+def _recreation_check(system: str, change: Change, record: LiveRecord) -> Check:
     offboard = any(f.name == "contact_status" and f.after == "Deactivated" for f in change.fields)
     status = record.fields.get("contact_status")
     email = record.fields.get("email")
     open_door = offboard and status == "Active" and bool(email)
     return Check(
-        SYSTEM,
-        change.address,
+        system,
+        str(change.address),
         RECREATION_CHECK,
         "no: Contact Status Deactivated or email cleared" if offboard else "not an offboarding",
         f"Contact Status {status}, email {'set' if email else 'cleared'}",

@@ -10,10 +10,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storegate.engine.errors import TransientError
-from storegate.engine.model import email_key
-from storegate.engine.plan import Action, Change
-from storegate.providers.base import BatchCallback, ChangeResult
+from storegate.providers.contract import (
+    Action,
+    BatchCallback,
+    Change,
+    ChangeResult,
+    TransientError,
+    email_key,
+)
 from storegate.providers.salesforce.connection import Connection
 from storegate.providers.salesforce.lookups import NameIndex
 from storegate.providers.salesforce.profiles import SOBJECT, FieldMap, Kind

@@ -1,0 +1,79 @@
+"""The loaded access repo as the providers see it: the contract's DesiredView.
+
+Only what the YAML sets is carried (a field left out is unmanaged; an explicit null clears it), so no
+provider ever reads pydantic's `model_fields_set` or a file format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from storegate.engine.model import (
+    ACCOUNT_SETTINGS,
+    PERMISSIONS,
+    Contact,
+    DesiredState,
+    LoadedAccount,
+    email_key,
+    managed_fields,
+)
+from storegate.providers.contract import (
+    PERSON_FIELDS,
+    AccountSpec,
+    ContactSpec,
+    DesiredView,
+    Location,
+)
+
+
+def desired_view(desired: DesiredState) -> DesiredView:
+    accounts = tuple(_account(loaded, desired.config.exclusive) for loaded in desired.accounts)
+
+    def locate(path: str, keys: tuple[str | int, ...]) -> Location:
+        return desired.sources.locate(path, *keys)
+
+    return DesiredView(accounts=accounts, locator=locate)
+
+
+def _account(loaded: LoadedAccount, exclusive_default: bool) -> AccountSpec:
+    account = loaded.file.account
+    stores = _stores(account.stores)
+    return AccountSpec(
+        name=account.name,
+        path=loaded.path,
+        settings=managed_fields(account, ACCOUNT_SETTINGS),
+        contacts=tuple(_contact(i, c) for i, c in enumerate(loaded.file.contacts)),
+        salesforce_id=account.salesforce_id,
+        options={name: _options(value) for name, value in (stores or {}).items()},
+        stores=None if stores is None else tuple(stores),
+        exclusive=exclusive_default if account.exclusive is None else account.exclusive,
+        store_removal=account.store_removal or "deactivate",
+    )
+
+
+def _stores(stores: Any) -> dict[str, Any] | None:
+    """`account.stores` by system name; a store listed with no options (`emporix:`) is listed."""
+    if stores is None:
+        return None
+    if isinstance(stores, BaseModel):
+        return {name: getattr(stores, name) for name in stores.model_fields_set}
+    return dict(stores)
+
+
+def _options(value: Any) -> dict[str, Any]:
+    if isinstance(value, BaseModel):
+        return value.model_dump(exclude_unset=True)
+    return dict(value or {})
+
+
+def _contact(index: int, contact: Contact) -> ContactSpec:
+    return ContactSpec(
+        email=contact.email,
+        access=contact.access,
+        fields=managed_fields(contact, (*PERSON_FIELDS, *PERMISSIONS)),
+        previously=tuple(email_key(e) for e in contact.previously),
+        offboard=contact.offboard,
+        index=index,
+    )

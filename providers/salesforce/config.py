@@ -1,0 +1,68 @@
+"""`systems.<name>` of type `salesforce` in storegate.yaml: the org, how to log in, the field profile."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from storegate.providers.settings import SecretRef, Setting, Strict
+
+
+class SessionAuth(Strict):
+    type: Literal["session"]
+    session_id: SecretRef
+
+
+class PasswordAuth(Strict):
+    type: Literal["password"]
+    username: Setting
+    password: SecretRef
+    security_token: SecretRef | None = None
+    consumer_key: SecretRef | None = None
+    consumer_secret: SecretRef | None = None
+
+
+class JwtAuth(Strict):
+    type: Literal["jwt"]
+    username: Setting
+    consumer_key: SecretRef
+    private_key: SecretRef | None = Field(None, description="env var holding the PEM key")
+    private_key_file: Setting | None = None
+
+
+class ClientCredentialsAuth(Strict):
+    type: Literal["client_credentials"]
+    consumer_key: SecretRef
+    consumer_secret: SecretRef
+
+
+SalesforceAuth = Annotated[
+    SessionAuth | PasswordAuth | JwtAuth | ClientCredentialsAuth, Field(discriminator="type")
+]
+
+
+class SalesforceSystem(Strict):
+    type: Literal["salesforce"] = "salesforce"
+    instance_url: Setting = Field(description="https base URL of the org, e.g. env:SF_INSTANCE_URL")
+    auth: SalesforceAuth
+    login_url: Setting | None = Field(
+        None, description="OAuth token host for login flows (default https://login.salesforce.com)"
+    )
+    ca_bundle: Setting | None = Field(None, description="CA file to trust (the sandbox's ca.pem)")
+    api_version: str = "59.0"
+    profile: Literal["storeconnect", "cpq_ecommerce"] = "storeconnect"
+    fields: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="override a profile's field API name, by storegate field name (null: unmapped)",
+    )
+    account_filter: str | None = Field(None, description="SOQL condition limiting Account reads")
+    contact_filter: str | None = Field(None, description="SOQL condition limiting Contact reads")
+    timeout_seconds: float = 30.0
+    max_retries: int = 4
+    writeback: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="per store system name: storegate contact field -> the store attribute written "
+        "into it (e.g. {bigcommerce: {ecommerce_customer_id: id, ecommerce_user_id: email}}); "
+        "the cpq_ecommerce profile defaults to its eCommerce fields for the first store",
+    )
