@@ -2,8 +2,8 @@
 
 Call-counter endpoint names: "GET query" (first page and every nextRecordsUrl page), "GET queryAll",
 "POST sobjects/{type}", "GET|PATCH|DELETE sobjects/{type}/{id}", "GET sobjects/{type}/describe",
-"GET sobjects", "POST|PATCH|DELETE composite/sobjects", "GET composite/sobjects/{type}",
-"GET limits", "POST oauth2/token".
+"GET sobjects", "POST|PATCH|DELETE composite/sobjects", "GET|POST composite/sobjects/{type}",
+"GET limits", "POST oauth2/token", "GET versions", "GET resources", "GET id".
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from storegate.sandbox.http import Request, Response
 from storegate.sandbox.salesforce_auth import SalesforceAuth
 from storegate.sandbox.salesforce_meta import ObjectSpec, Schema
 from storegate.sandbox.salesforce_records import BodyError, WriteError, Writer
+from storegate.sandbox.salesforce_versions import SETTINGS as VERSION_SETTINGS
+from storegate.sandbox.salesforce_versions import ApiVersions
 from storegate.sandbox.soql import SoqlSyntaxError, parse
 from storegate.sandbox.soql_eval import SoqlFieldError, SoqlTypeError, attributes, execute
 from storegate.sandbox.store import Record
@@ -26,11 +28,11 @@ from storegate.sandbox.store import Record
 if TYPE_CHECKING:
     from storegate.sandbox.server import Sandbox
 
-API_VERSIONS = ("57.0", "58.0", "59.0", "60.0", "61.0", "62.0")
 V = "/services/data/{version}"
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
 COLLECTION_LIMIT = 200
+RETRIEVE_LIMIT = 2000  # ids per sObject Collections retrieve
 _OPEN_CURSORS = 50
 
 
@@ -97,10 +99,15 @@ class SalesforceEmulator:
 
     def _field_list(self, spec: ObjectSpec, request: Request) -> list[str]:
         requested = request.arg("fields")
+        return self._fields_named(spec, requested.split(",") if requested else [])
+
+    @staticmethod
+    def _fields_named(spec: ObjectSpec, requested: list[str]) -> list[str]:
+        """Canonical names of the requested fields (every field when none is requested)."""
         if not requested:
             return list(spec.fields)
         names: list[str] = []
-        for raw in requested.split(","):
+        for raw in requested:
             field = spec.field(raw.strip())
             if field is None:
                 raise WriteError(
@@ -356,16 +363,48 @@ class SalesforceEmulator:
         return Response(200, results)
 
     def collection_retrieve(self, request: Request) -> Response:
+        """GET composite/sobjects/{type}?ids=...&fields=..."""
         spec = self._object(request)
         if spec is None:
             return _not_found()
-        ids = [wire.to_id18(i) for i in (request.arg("ids") or "").split(",") if i]
-        if len(ids) > 2000:
-            return _exceeded_id_limit()
+        ids = [i for i in (request.arg("ids") or "").split(",") if i]
         try:
             fields = self._field_list(spec, request)
         except WriteError as exc:
             return Response(400, [exc.as_error()])
+        return self._retrieve(spec, ids, fields, request)
+
+    def collection_retrieve_by_body(self, request: Request) -> Response:
+        """POST composite/sobjects/{type} with {"ids": [...], "fields": [...]}: the same retrieve
+        for id lists too long for a URL (the form jsforce uses)."""
+        spec = self._object(request)
+        if spec is None:
+            return _not_found()
+        body = request.json()
+        ids = body.get("ids") if isinstance(body, dict) else None
+        requested = body.get("fields") if isinstance(body, dict) else None
+        for name, value in (("ids", ids), ("fields", requested)):
+            if (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(v, str) for v in value)
+            ):
+                return wire.error(
+                    400, "JSON_PARSER_ERROR", f"'{name}' must be a non-empty array of strings"
+                )
+        assert isinstance(ids, list) and isinstance(requested, list)
+        try:
+            fields = self._fields_named(spec, requested)
+        except WriteError as exc:
+            return Response(400, [exc.as_error()])
+        return self._retrieve(spec, ids, fields, request)
+
+    def _retrieve(
+        self, spec: ObjectSpec, raw_ids: list[str], fields: list[str], request: Request
+    ) -> Response:
+        if len(raw_ids) > RETRIEVE_LIMIT:
+            return _exceeded_id_limit()
+        ids = [wire.to_id18(i) for i in raw_ids]
         found = self.store.get_many(wire.SYSTEM, spec.name, ids)
         version = self._version(request)
         return Response(
@@ -421,19 +460,13 @@ def _not_found() -> Response:
     return wire.error(404, "NOT_FOUND", "The requested resource does not exist")
 
 
-def versions(request: Request) -> Response:
-    del request
-    return Response(
-        200,
-        [{"label": f"API {v}", "url": f"/services/data/v{v}", "version": v} for v in API_VERSIONS],
-    )
-
-
 def register(sandbox: Sandbox) -> None:
     auth = SalesforceAuth(sandbox)
     emulator = SalesforceEmulator(sandbox)
     sandbox.emulators[wire.SYSTEM] = emulator
-    sandbox.register_settings(wire.SYSTEM, {"daily_limit": 15000})
+    versions = ApiVersions(sandbox)
+    sandbox.register_settings(wire.SYSTEM, {"daily_limit": 15000, **VERSION_SETTINGS})
+    sandbox.add_hook(wire.SYSTEM, before=versions.check)  # a retired version: 410 before auth
     sandbox.add_hook(wire.SYSTEM, before=auth.before, after=auth.after)
     sandbox.set_error_format(wire.SYSTEM, wire.generic_error)
     sandbox.set_limit_response(wire.SYSTEM, auth.limit_exceeded)
@@ -453,7 +486,9 @@ def register(sandbox: Sandbox) -> None:
         sandbox.router.add(wire.SYSTEM, method, pattern, handler, name)
 
     add("POST", "/services/oauth2/token", auth.token, "POST oauth2/token")
-    add("GET", "/services/data", versions, "GET versions")
+    add("GET", "/services/data", versions.listing, "GET versions")
+    add("GET", V, versions.resources, "GET resources")
+    add("GET", "/id/{org}/{user}", auth.identity, "GET id")
     add("GET", f"{V}/limits", auth.limits, "GET limits")
     add("GET", f"{V}/query", emulator.query, "GET query")
     add("GET", f"{V}/query/{{locator}}", emulator.query_more, "GET query")
@@ -476,4 +511,10 @@ def register(sandbox: Sandbox) -> None:
         f"{V}/composite/sobjects/{{type}}",
         emulator.collection_retrieve,
         "GET composite/sobjects/{type}",
+    )
+    add(
+        "POST",
+        f"{V}/composite/sobjects/{{type}}",
+        emulator.collection_retrieve_by_body,
+        "POST composite/sobjects/{type}",
     )

@@ -1,5 +1,5 @@
-"""Salesforce sessions: Bearer token check, the daily API budget, and the OAuth token endpoint
-(client_credentials, JWT bearer, password)."""
+"""Salesforce sessions: Bearer token check, the daily API budget, the OAuth token endpoint
+(client_credentials, JWT bearer, password) and the identity URL the token response hands out."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 ORG_ID = "00DSB0000000001EAA"
 USER_ID = "005SB0000000001AAA"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+IDENTITY_PATH = f"/id/{ORG_ID}/{USER_ID}"
 
 
 def _load_or_make_key(path: Path) -> rsa.RSAPrivateKey:
@@ -78,17 +79,19 @@ class SalesforceAuth:
 
     @staticmethod
     def _is_rest(request: Request) -> bool:
-        rest = request.path[len(wire.DATA_PREFIX) :]
-        return request.path.startswith(wire.DATA_PREFIX) and rest.startswith("v")
+        """A call under /services/data/{version}/ (the version list itself needs no session)."""
+        rest = request.path[len(wire.DATA_PREFIX) :].strip("/")
+        return request.path.startswith(wire.DATA_PREFIX) and bool(rest)
+
+    def _bearer_ok(self, request: Request) -> bool:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() in ("bearer", "oauth") and token.strip() in self._tokens
 
     def before(self, request: Request) -> Response | None:
         if not self._is_rest(request):
             return None
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
         with self._lock:
-            valid = scheme.lower() in ("bearer", "oauth") and token.strip() in self._tokens
-            if not valid:
+            if not self._bearer_ok(request):
                 return wire.error(401, "INVALID_SESSION_ID", "Session expired or invalid")
             if self.used >= self.daily_limit:
                 return wire.error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
@@ -128,21 +131,26 @@ class SalesforceAuth:
             form.setdefault(key, values[-1])
         grant = form.get("grant_type")
         if grant == "client_credentials":
-            return self._client_credentials(request)
+            return self._client_credentials(request, form)
         if grant == JWT_GRANT:
             return self._jwt_bearer(form.get("assertion", ""))
         if grant == "password":
             return self._password(form)
         return _oauth_error("unsupported_grant_type", "grant type not supported")
 
-    def _client_credentials(self, request: Request) -> Response:
+    def _client_credentials(self, request: Request, form: dict[str, str]) -> Response:
+        """The client authenticates with HTTP Basic (key:secret) or, as RFC 6749 2.3.1 also
+        allows and Salesforce accepts, with client_id and client_secret in the form body."""
         scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            decoded = ""
-        key, _, secret = decoded.partition(":")
-        if scheme.lower() != "basic" or not self._client_ok(key, secret):
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                decoded = ""
+            key, _, secret = decoded.partition(":")
+        else:
+            key, secret = form.get("client_id", ""), form.get("client_secret", "")
+        if not self._client_ok(key, secret):
             return _oauth_error("invalid_client", "invalid client credentials")
         return self._issue()
 
@@ -184,7 +192,7 @@ class SalesforceAuth:
             self._tokens.add(token)
         issued_at = str(int(time.time() * 1000))
         instance_url = self.sandbox.url
-        identity = f"{instance_url}/id/{ORG_ID}/{USER_ID}"
+        identity = instance_url + IDENTITY_PATH
         digest = hmac.new(
             self.consumer_secret.encode(), (identity + issued_at).encode(), hashlib.sha256
         ).digest()
@@ -198,6 +206,54 @@ class SalesforceAuth:
                 "issued_at": issued_at,
                 "signature": base64.b64encode(digest).decode(),
                 "scope": "api",
+            },
+        )
+
+    # --- the identity URL -----------------------------------------------------------------------
+
+    def identity(self, request: Request) -> Response:
+        """GET /id/{orgId}/{userId} with the access token as Bearer header or `oauth_token`
+        parameter: who the session is. API URLs carry `{version}` unless `version` is given."""
+        with self._lock:
+            token = request.arg("oauth_token") or request.arg("access_token")
+            valid = self._bearer_ok(request) or (token is not None and token in self._tokens)
+        if not valid:
+            return Response(403, b"Bad_OAuth_Token", {"Content-Type": "text/plain"})
+        if (request.params["org"], request.params["user"]) != (ORG_ID, USER_ID):
+            return Response(404, b"Bad_Id", {"Content-Type": "text/plain"})
+        url = self.sandbox.url
+        version = request.arg("version") or "{version}"
+        if version == "latest":
+            version = str(self.sandbox.settings[wire.SYSTEM]["latest_api_version"])
+        rest = f"{url}{wire.DATA_PREFIX}v{version}/"
+        return Response(
+            200,
+            {
+                "id": url + IDENTITY_PATH,
+                "asserted_user": True,
+                "user_id": USER_ID,
+                "organization_id": ORG_ID,
+                "username": self.username,
+                "nick_name": self.username.partition("@")[0],
+                "display_name": "Integration User",
+                "email": self.username,
+                "email_verified": True,
+                "first_name": "Integration",
+                "last_name": "User",
+                "timezone": "GMT",
+                "active": True,
+                "user_type": "STANDARD",
+                "language": "en_US",
+                "locale": "en_US",
+                "utcOffset": 0,
+                "is_app_installed": True,
+                "urls": {
+                    "rest": rest,
+                    "sobjects": f"{rest}sobjects/",
+                    "query": f"{rest}query/",
+                    "profile": f"{url}/{USER_ID}",
+                    "custom_domain": url,
+                },
             },
         )
 

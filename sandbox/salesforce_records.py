@@ -15,6 +15,7 @@ from typing import Any
 from storegate.sandbox import salesforce_meta as meta
 from storegate.sandbox import salesforce_wire as wire
 from storegate.sandbox.salesforce_meta import FieldSpec, ObjectSpec
+from storegate.sandbox.soql_sql import define_tables
 from storegate.sandbox.store import Record, Store
 
 ExistsCheck = Callable[[str, str], bool]  # (object name, 18-char id) -> live record exists
@@ -125,6 +126,10 @@ class Writer:
     """Validates and stores records of the emulated org."""
 
     store: Store
+
+    def __post_init__(self) -> None:
+        # The column tables SOQL runs on are kept by the store on every write from now on.
+        define_tables(self.store)
 
     def _fields(self, spec: ObjectSpec, body: dict[str, Any], creating: bool) -> dict[str, Any]:
         """Body keys resolved to canonical field names and coerced values (the order of checks
@@ -253,11 +258,16 @@ class Writer:
         self.save(spec, record)
 
     def live(self, spec: ObjectSpec, record_id: str) -> Record | None:
-        """A record that exists and is not deleted; raises WriteError for a missing or deleted one."""
+        """A record that exists and is not deleted; raises WriteError for a missing or deleted one,
+        and MALFORMED_ID on field Id for an id that is not one of this object's (an Account id in
+        a Contact update), as Salesforce does."""
+        well_formed = len(record_id) in (15, 18) and record_id.isalnum()
+        if not well_formed or not record_id.startswith(spec.key_prefix):
+            raise WriteError(
+                "MALFORMED_ID", f"{spec.label} ID: id value of incorrect type: {record_id}", ["Id"]
+            )
         found = self.store.get(wire.SYSTEM, spec.name, wire.to_id18(record_id))
         if found is None:
-            if len(record_id) not in (15, 18) or not record_id.isalnum():
-                raise WriteError("MALFORMED_ID", f"malformed id {record_id}", [])
             raise WriteError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
         if found.get("IsDeleted"):
             raise WriteError("ENTITY_IS_DELETED", "entity is deleted", [])
