@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storegate.engine.model import LocalState, StateConfig
+from storegate.engine.model import LocalState, PostgresState, StateConfig
+from storegate.engine.secrets import resolve, resolve_path
 from storegate.state.base import StateBackend
 from storegate.state.local import LocalStateBackend
+from storegate.state.postgres import DEFAULT_REPO, ConnectionSettings, PostgresStateBackend
 
 
 def state_path(config: LocalState, root: Path) -> Path:
@@ -15,5 +17,22 @@ def state_path(config: LocalState, root: Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
-def open_backend(config: StateConfig, root: Path) -> StateBackend:
+def connection_settings(config: PostgresState, root: Path) -> ConnectionSettings:
+    """The DSN (read from its environment variable, remembered as a secret) and TLS options;
+    `sslrootcert` is relative to the access repo root unless absolute."""
+    ca = resolve_path(config.sslrootcert, "state.sslrootcert", root)
+    return ConnectionSettings(
+        dsn=resolve(config.dsn, "state.dsn", secret=True),
+        reference=config.dsn,
+        sslmode=config.sslmode,
+        sslrootcert=None if ca is None else str(ca),
+        connect_timeout=config.connect_timeout,
+    )
+
+
+def open_backend(config: StateConfig, root: Path, repo: str = DEFAULT_REPO) -> StateBackend:
+    """The backend; `repo` is the access repo's identity, which keys its state in a shared
+    database (the local backend keeps one repo's state per file and ignores it)."""
+    if isinstance(config, PostgresState):
+        return PostgresStateBackend(connection_settings(config, root), repo=repo, root=root)
     return LocalStateBackend(state_path(config, root))

@@ -3,6 +3,7 @@
     <state>          {version, lineage, serial, resources}
     <state>.backup   the previous good version, rewritten before every write (the recovery path)
     <state>.lock     the apply lock (state.lockfile)
+    <state stem>.history.jsonl   every applied change, appended after each write (state.history_file)
 
 A write is a compare-and-swap on the serial stored on disk, done under a short directory lock so two
 writers on this host cannot both pass the check.
@@ -11,12 +12,20 @@ writers on this host cannot both pass the check.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from storegate.engine.errors import SerialConflict, StateError
-from storegate.state.base import LockInfo, StateDocument
+from storegate.providers.contract import SerialConflict, StateError
+from storegate.state.base import (
+    HistoryEntry,
+    LockInfo,
+    StateDocument,
+    check_adoptable,
+    select_history,
+)
 from storegate.state.codec import MalformedState, decode, encode
 from storegate.state.files import atomic_write, directory_lock, sweep_temp_files
+from storegate.state.history_file import HistoryFile, history_path
 from storegate.state.lockfile import LockFile, Notify
 
 
@@ -29,19 +38,21 @@ class LocalStateBackend:
         self.path = path
         self.backup_path = path.with_name(path.name + ".backup")
         self.lock_path = path.with_name(path.name + ".lock")
+        self.history_path = history_path(path)
         self._lock = LockFile(self.lock_path, notify)
+        self._history = HistoryFile(self.history_path)
 
     def read(self) -> StateDocument:
         text = self._read_text()
         return StateDocument() if text is None else self._decode(text)
 
-    def write(self, document: StateDocument, expected_serial: int) -> StateDocument:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StateError(
-                f"{self.path.parent}: cannot create the state directory ({exc.strerror})"
-            ) from None
+    def write(
+        self,
+        document: StateDocument,
+        expected_serial: int,
+        history: Sequence[HistoryEntry] = (),
+    ) -> StateDocument:
+        self._make_directory()
         with directory_lock(self.path.parent):
             stored_text = self._read_text()
             stored = None if stored_text is None else self._decode(stored_text)
@@ -64,6 +75,7 @@ class LocalStateBackend:
             try:
                 sweep_temp_files(self.path)
                 sweep_temp_files(self.backup_path)
+                sweep_temp_files(self.history_path)
                 if stored_text is not None:
                     atomic_write(self.backup_path, stored_text)
                 atomic_write(self.path, encode(updated))
@@ -72,7 +84,42 @@ class LocalStateBackend:
                     f"{self.path}: cannot write the state ({exc.strerror}); the previous "
                     f"version is untouched"
                 ) from None
+            try:
+                self._history.append(history)
+            except OSError as exc:
+                raise StateError(
+                    f"{self.history_path}: the state was written (serial {updated.serial}) but "
+                    f"its history could not be appended ({exc.strerror})"
+                ) from None
         return updated
+
+    def history(self, address: str | None = None, since: str | None = None) -> list[HistoryEntry]:
+        return select_history(self._history.read(), address, since)
+
+    def adopt(self, document: StateDocument, history: Sequence[HistoryEntry]) -> StateDocument:
+        self._make_directory()
+        with directory_lock(self.path.parent):
+            stored_text = self._read_text()
+            stored = None if stored_text is None else self._decode(stored_text)
+            check_adoptable(stored, document, str(self.path))
+            copy = StateDocument(
+                lineage=document.lineage, serial=document.serial, resources=dict(document.resources)
+            )
+            try:
+                sweep_temp_files(self.path)
+                sweep_temp_files(self.backup_path)
+                sweep_temp_files(self.history_path)
+                # History first: the state file appearing is what says the copy is complete.
+                self._history.replace(history)
+                if stored_text is not None:
+                    atomic_write(self.backup_path, stored_text)
+                atomic_write(self.path, encode(copy))
+            except OSError as exc:
+                raise StateError(f"{self.path}: cannot write the state ({exc.strerror})") from None
+        return copy
+
+    def describe(self) -> str:
+        return str(self.path)
 
     def lock(self, operation: str, timeout_seconds: float) -> LockInfo:
         return self._lock.acquire(operation, timeout_seconds)
@@ -83,6 +130,14 @@ class LocalStateBackend:
     def lock_holder(self) -> LockInfo | None:
         """The lock held now, if any (for status output)."""
         return self._lock.holder()
+
+    def _make_directory(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(
+                f"{self.path.parent}: cannot create the state directory ({exc.strerror})"
+            ) from None
 
     def _read_text(self) -> str | None:
         try:

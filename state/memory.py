@@ -2,13 +2,22 @@
 
 It keeps the document in its encoded form, as a real backend does, so a caller that mutates a
 document it read or wrote cannot change the stored state behind the backend's back. It checks the
-serial and lineage like the local backend and records every write for tests to count.
+serial and lineage like the local backend and records every write for tests to count. History is a
+list, appended with each write.
 """
 
 from __future__ import annotations
 
-from storegate.engine.errors import SerialConflict, StateError, StateLocked
-from storegate.state.base import LockInfo, StateDocument
+from collections.abc import Sequence
+
+from storegate.providers.contract import SerialConflict, StateError, StateLocked
+from storegate.state.base import (
+    HistoryEntry,
+    LockInfo,
+    StateDocument,
+    check_adoptable,
+    select_history,
+)
 from storegate.state.codec import decode, encode
 from storegate.state.lockfile import new_lock_info
 
@@ -21,11 +30,17 @@ class MemoryStateBackend:
         self._lock: LockInfo | None = None
         self.writes: list[StateDocument] = []
         """Every document written, in order (copies: the state after each write)."""
+        self._history: list[HistoryEntry] = []
 
     def read(self) -> StateDocument:
         return StateDocument() if self._stored is None else decode(self._stored, WHERE)
 
-    def write(self, document: StateDocument, expected_serial: int) -> StateDocument:
+    def write(
+        self,
+        document: StateDocument,
+        expected_serial: int,
+        history: Sequence[HistoryEntry] = (),
+    ) -> StateDocument:
         stored = None if self._stored is None else decode(self._stored, WHERE)
         stored_serial = 0 if stored is None else stored.serial
         if stored is not None and stored.lineage != document.lineage:
@@ -43,7 +58,24 @@ class MemoryStateBackend:
         )
         self._stored = encode(updated)
         self.writes.append(decode(self._stored, WHERE))
+        self._history.extend(history)
         return updated
+
+    def history(self, address: str | None = None, since: str | None = None) -> list[HistoryEntry]:
+        return select_history(self._history, address, since)
+
+    def adopt(self, document: StateDocument, history: Sequence[HistoryEntry]) -> StateDocument:
+        stored = None if self._stored is None else decode(self._stored, WHERE)
+        check_adoptable(stored, document, WHERE)
+        copy = StateDocument(
+            lineage=document.lineage, serial=document.serial, resources=dict(document.resources)
+        )
+        self._stored = encode(copy)
+        self._history = list(history)
+        return copy
+
+    def describe(self) -> str:
+        return f"{WHERE} {id(self):#x}"
 
     def lock(self, operation: str, timeout_seconds: float) -> LockInfo:
         # Nothing else can release an in-memory lock while this caller waits, so a held lock
