@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from storegate.engine.errors import AuthError, ConfigError
-from storegate.engine.model import BigCommerceSystem
-from storegate.engine.plan import Action, Change, FieldChange
-from storegate.providers.base import ChangeResult, Scope
 from storegate.providers.bigcommerce import BigCommerceProvider
+from storegate.providers.bigcommerce.config import BigCommerceSystem
+from storegate.providers.contract import Action, Address, Change, ChangeResult, FieldChange, Scope
 from storegate.sandbox import bigcommerce
 from storegate.sandbox.admin import SandboxAdmin
 from storegate.sandbox.server import Sandbox
@@ -43,7 +42,7 @@ def make_provider(sandbox_env: dict[str, str], tmp_path: Path) -> Iterator[Any]:
     opened: list[BigCommerceProvider] = []
 
     def make(**overrides: Any) -> BigCommerceProvider:
-        provider = BigCommerceProvider(settings(**overrides), tmp_path)
+        provider = BigCommerceProvider("bigcommerce", settings(**overrides), tmp_path)
         opened.append(provider)
         return provider
 
@@ -81,30 +80,22 @@ def email(n: int) -> str:
 
 def create(address_email: str) -> Change:
     return Change(
-        address=f'bigcommerce.customer["{address_email}"]',
-        system="bigcommerce",
-        kind="customer",
-        key=address_email,
+        address=Address("bigcommerce", "customer", address_email),
         account="Acme",
         action=Action.CREATE,
         fields=(FieldChange("email", None, address_email), FieldChange("company", None, "ACME")),
         create_fields=(FieldChange("first_name", None, "B"), FieldChange("last_name", None, "Doe")),
         reason="access active",
-        phase=2,
     )
 
 
 def modify(action: Action, key: str, remote_id: str, **fields: Any) -> Change:
     return Change(
-        address=f'bigcommerce.customer["{key}"]',
-        system="bigcommerce",
-        kind="customer",
-        key=key,
+        address=Address("bigcommerce", "customer", key),
         account="Acme",
         action=action,
         fields=tuple(FieldChange(k, None, v) for k, v in fields.items()),
         reason="test",
-        phase=2,
         remote_id=remote_id,
     )
 
@@ -396,9 +387,9 @@ def test_verify_passes_when_deleted_customers_are_gone(
     seed(sandbox, 2)
     deletes = [modify(Action.DELETE, email(n), str(n + 1)) for n in range(2)]
     provider.apply(deletes, Results())
-    checks = provider.verify(deletes)
+    checks = provider.verify(deletes, frozenset(d.key for d in deletes))
     assert [(c.address, c.expected, c.seen, c.ok) for c in checks] == [
-        (d.address, "absent", "absent", True) for d in deletes
+        (str(d.address), "absent", "absent", True) for d in deletes
     ]
 
 
@@ -411,5 +402,19 @@ def test_verify_fails_when_the_store_keeps_a_deleted_customer(
     results = Results()
     provider.apply(deletes, results)
     assert not results.failed()  # the store answered 204
-    checks = provider.verify(deletes)
+    checks = provider.verify(deletes, frozenset(d.key for d in deletes))
     assert [(c.seen, c.ok) for c in checks] == [("customer 1", False), ("customer 2", False)]
+
+
+def test_verify_finds_a_revoked_contacts_customer_where_nothing_was_deleted(
+    sandbox: Sandbox, provider: BigCommerceProvider, admin: SandboxAdmin
+) -> None:
+    seed(sandbox, 2)
+    checks = provider.verify([], frozenset({email(0), "nobody@acme.example"}))
+    assert [(c.address, c.seen, c.ok) for c in checks] == [
+        (str(Address("bigcommerce", "customer", email(0))), "customer 1", False),
+        (str(Address("bigcommerce", "customer", "nobody@acme.example")), "absent", True),
+    ]
+    admin.reset_calls()
+    assert provider.verify([], frozenset()) == []
+    assert bc_calls(admin) == {}

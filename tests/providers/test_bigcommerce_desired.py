@@ -10,15 +10,16 @@ import pytest
 from storegate.engine.errors import InputError
 from storegate.engine.model import (
     AccountFile,
-    BigCommerceSystem,
     Config,
     DesiredState,
     LoadedAccount,
     Location,
     SourceMap,
 )
-from storegate.providers.base import DesiredContext, ManagedResource
+from storegate.engine.view import desired_view
 from storegate.providers.bigcommerce import BigCommerceProvider
+from storegate.providers.bigcommerce.config import BigCommerceSystem
+from storegate.providers.contract import Address, DesiredContext, ManagedResource, SystemInfo
 
 SETTINGS = BigCommerceSystem.model_validate(
     {
@@ -33,7 +34,7 @@ SETTINGS = BigCommerceSystem.model_validate(
 @pytest.fixture
 def provider(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> BigCommerceProvider:
     monkeypatch.setenv("BC_TEST_TOKEN", "test-token-value")
-    return BigCommerceProvider(SETTINGS, tmp_path)
+    return BigCommerceProvider("bigcommerce", SETTINGS, tmp_path)
 
 
 def context(
@@ -53,7 +54,15 @@ def context(
     )
     loaded = [LoadedAccount(path, AccountFile.model_validate(data)) for path, data in accounts]
     state = DesiredState(".", config, loaded, sources or SourceMap())
-    return DesiredContext(state, managed, "bigcommerce")
+    systems = {
+        "salesforce": SystemInfo("salesforce", "salesforce", "contact", holds_ids_of_stores=True),
+        "bigcommerce": SystemInfo("bigcommerce", "bigcommerce", "customer"),
+    }
+    return DesiredContext(desired_view(state), managed, systems)
+
+
+def managed(system: str, kind: str, key: str, remote_id: str) -> ManagedResource:
+    return ManagedResource(Address(system, kind, key), remote_id, "Acme Industrial")
 
 
 ACME = {
@@ -70,7 +79,7 @@ def test_active_contact_is_a_present_customer(provider: BigCommerceProvider) -> 
     records = {r.key: r for r in provider.desired(context([("accounts/acme.yaml", ACME)]))}
     jane = records["jane.doe@acme.example"]
     assert jane.intent == "present" and jane.access == "active"
-    assert jane.address == 'bigcommerce.customer["jane.doe@acme.example"]'
+    assert str(jane.address) == 'bigcommerce.customer["jane.doe@acme.example"]'
     assert dict(jane.fields) == {
         "email": "Jane.Doe@acme.example",
         "first_name": "Jane",
@@ -78,7 +87,8 @@ def test_active_contact_is_a_present_customer(provider: BigCommerceProvider) -> 
         "customer_group_id": 7,
     }
     assert dict(jane.create_fields) == {"last_name": "Jane.Doe"}
-    assert jane.depends_on == ('salesforce.contact["jane.doe@acme.example"]',)
+    assert jane.depends_on == (Address("salesforce", "contact", "jane.doe@acme.example"),)
+    assert jane.person == "jane.doe@acme.example"
     assert jane.account == "Acme Industrial"
 
 
@@ -96,8 +106,25 @@ def test_company_falls_back_to_name_and_unmanaged_price_book(provider: BigCommer
         "contacts": [{"email": "a@plain.example", "access": "active"}],
     }
     (record,) = provider.desired(context([("accounts/plain.yaml", plain)]))
-    assert dict(record.fields) == {"email": "a@plain.example", "company": "Plain Co"}
-    assert dict(record.create_fields) == {"first_name": "a", "last_name": "a"}
+    # display_name and price_book unmanaged: the company is named once, on create, and kept after
+    assert dict(record.fields) == {"email": "a@plain.example"}
+    assert dict(record.create_fields) == {
+        "first_name": "a",
+        "last_name": "a",
+        "company": "Plain Co",
+    }
+
+
+def test_null_display_name_sets_the_company_to_the_account_name(
+    provider: BigCommerceProvider,
+) -> None:
+    cleared = {
+        "account": {"name": "Plain Co", "display_name": None},
+        "contacts": [{"email": "a@plain.example", "access": "active"}],
+    }
+    (record,) = provider.desired(context([("accounts/plain.yaml", cleared)]))
+    assert record.fields["company"] == "Plain Co"
+    assert "company" not in record.create_fields
 
 
 def test_null_price_book_clears_the_group(provider: BigCommerceProvider) -> None:
@@ -116,17 +143,18 @@ def test_managed_ids_aliases_and_removed_contacts(provider: BigCommerceProvider)
             {"email": "new@acme.example", "access": "active", "previously": ["Old@acme.example"]}
         ],
     }
-    managed = (
-        ManagedResource("bigcommerce", "customer", "old@acme.example", "41", "Acme Industrial"),
-        ManagedResource("bigcommerce", "customer", "left@acme.example", "42", "Acme Industrial"),
-        ManagedResource("salesforce", "contact", "left@acme.example", "003X", "Acme Industrial"),
+    state = (
+        managed("bigcommerce", "customer", "old@acme.example", "41"),
+        managed("bigcommerce", "customer", "left@acme.example", "42"),
+        managed("salesforce", "contact", "left@acme.example", "003X"),
     )
-    records = {r.key: r for r in provider.desired(context([("a.yaml", moved)], managed))}
+    records = {r.key: r for r in provider.desired(context([("a.yaml", moved)], state))}
     assert set(records) == {"new@acme.example", "left@acme.example"}
     assert records["new@acme.example"].aliases == ("old@acme.example",)
     assert records["new@acme.example"].remote_id == "41"
     left = records["left@acme.example"]
     assert (left.intent, left.access, left.remote_id) == ("absent", "revoked", "42")
+    assert left.person == "left@acme.example"
 
 
 def test_unmapped_price_book_is_an_input_error_at_its_line(provider: BigCommerceProvider) -> None:
@@ -143,3 +171,23 @@ def test_unmapped_price_book_is_an_input_error_at_its_line(provider: BigCommerce
     assert message.startswith("accounts/acme.yaml:4:15:")
     assert "'Retail'" in message and "systems.bigcommerce.customer_groups" in message
     assert "\n" not in message
+
+
+def test_a_store_serves_listed_accounts_and_unlisted_ones_only_with_accounts_all(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BC_TEST_TOKEN", "test-token-value")
+    contacts = [{"email": "a@x.example", "access": "active"}]
+    unlisted = {"account": {"name": "Unlisted"}, "contacts": contacts}
+    listed = {"account": {"name": "Listed", "stores": {"bigcommerce": {}}}, "contacts": contacts}
+    elsewhere = {"account": {"name": "Elsewhere", "stores": {"emporix": {}}}, "contacts": contacts}
+
+    def served(accounts: str, data: dict[str, Any]) -> list[str]:
+        settings = SETTINGS.model_copy(update={"accounts": accounts})
+        provider = BigCommerceProvider("bigcommerce", settings, tmp_path)
+        return [r.account for r in provider.desired(context([("accounts/a.yaml", data)]))]
+
+    assert served("all", unlisted) == ["Unlisted"]
+    assert served("listed", unlisted) == []
+    assert served("listed", listed) == ["Listed"]
+    assert served("all", elsewhere) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from storegate.providers.base import ChangeResult, Scope
+from storegate.providers.contract import ChangeResult, Scope
 from storegate.sandbox.admin import SandboxAdmin
 from tests.providers.test_salesforce_support import (
     calls_to,
@@ -133,8 +133,8 @@ def test_accounts_are_created_before_contacts_and_names_resolve_to_ids(
     kinds = [b[0].change_id.split(".")[1].split("[")[0] for b in seen.batches]
     assert kinds.index("account") < kinds.index("contact")
     results = seen.results
-    assert results['salesforce.account["Bad"]#1'].ok is False
-    assert "unknown price book 'Nope'" in str(results['salesforce.account["Bad"]#1'].error)
+    assert results['salesforce.account["Bad"]'].ok is False
+    assert "unknown price book 'Nope'" in str(results['salesforce.account["Bad"]'].error)
     accounts = {r.key: r for r in provider.read(Scope(kinds=frozenset({"account"})))}
     assert accounts["O'Brien & Sons"].fields["price_book"] == "Wholesale"
     assert accounts["O'Brien & Sons"].fields["credit_hold"] is True

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from storegate.engine.errors import SchemaMismatch
-from storegate.providers.base import LiveRecord, Scope
+from storegate.providers.contract import Address, DesiredRecord, LiveRecord, Scope
 from storegate.sandbox.admin import SandboxAdmin
 from tests.providers.test_salesforce_support import calls_to, change, seed_records, sf_provider
 
@@ -95,7 +95,7 @@ def test_verify_checks_every_revoked_field_after_apply(
     assert live.access == "revoked"
     assert live.fields["contact_status"] == "Deactivated"
     before = provider.calls()
-    checks = provider.verify([revoke])
+    checks = provider.verify([revoke], frozenset({"leaver@ats.example"}))
     assert provider.calls() == before + 1
     assert [c.what for c in checks] == [
         *REVOKE,
@@ -121,7 +121,7 @@ def test_an_offboarding_that_left_the_contact_active_fails_verification(
         {**REVOKE, "contact_status": "Deactivated"},
         remote_id=contact_id,
     )
-    checks = {c.what: c for c in provider.verify([offboard])}
+    checks = {c.what: c for c in provider.verify([offboard], frozenset({"leaver@ats.example"}))}
     assert checks["ecommerce_enabled"].ok
     assert not checks["contact_status"].ok
     assert checks["contact_status"].seen == "Active"
@@ -130,21 +130,35 @@ def test_an_offboarding_that_left_the_contact_active_fails_verification(
     assert trap.seen == "Contact Status Active, email set"
 
 
-def test_recreation_risk_advice_only_for_an_active_cpq_contact_with_an_email(
+def test_recreation_warning_only_for_a_revoked_active_cpq_contact_with_an_email(
     tmp_path: Path,
 ) -> None:
+    address = Address("salesforce", "contact", "a@b.example")
+
     def live(status: str | None, email: str | None) -> LiveRecord:
-        return LiveRecord(
-            "salesforce",
-            "contact",
-            "a@b.example",
-            "003X",
-            {"email": email, "contact_status": status},
+        return LiveRecord(address, "003X", {"email": email, "contact_status": status})
+
+    def desired(access: str = "revoked", **fields: object) -> DesiredRecord:
+        return DesiredRecord(
+            address,
+            "Acme",
+            "present",
+            {"ecommerce_enabled": access == "active", **fields},
+            access=access,  # type: ignore[arg-type]
+            person=address.key,
         )
 
     cpq = sf_provider(tmp_path, profile="cpq_ecommerce")
-    advice = cpq.recreation_risk(live("Active", "a@b.example"))
-    assert advice is not None and "offboard: true" in advice and "email" in advice
-    assert cpq.recreation_risk(live("Deactivated", "a@b.example")) is None
-    assert cpq.recreation_risk(live("Active", None)) is None
-    assert sf_provider(tmp_path).recreation_risk(live("Active", "a@b.example")) is None
+    [warning] = cpq.plan_warnings([desired()], [live("Active", "a@b.example")])
+    assert warning.code == "SG-RECREATE"
+    assert warning.address == str(address)
+    assert "offboard: true" in warning.message and "email" in warning.message
+    assert cpq.plan_warnings([desired()], [live("Deactivated", "a@b.example")]) == []
+    assert cpq.plan_warnings([desired()], [live("Active", None)]) == []
+    # offboard: true already deactivates the contact, so there is nothing to warn about
+    offboarded = desired(contact_status="Deactivated")
+    assert cpq.plan_warnings([offboarded], [live("Active", "a@b.example")]) == []
+    # only revocations are at risk
+    assert cpq.plan_warnings([desired("active")], [live("Active", "a@b.example")]) == []
+    assert cpq.plan_warnings([desired()], []) == []  # no live contact, nothing to recreate
+    assert sf_provider(tmp_path).plan_warnings([desired()], [live("Active", "a@b.example")]) == []

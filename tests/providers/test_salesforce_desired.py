@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from storegate.engine.errors import InputError
-from storegate.engine.plan import Ref
-from storegate.providers.base import KeepIfSet, ManagedResource
-from tests.providers.test_salesforce_support import context, load_desired, sf_provider
+from storegate.providers.contract import Address, KeepIfSet, Ref
+from tests.providers.test_salesforce_support import context, load_desired, managed, sf_provider
 
 SETTINGS = """\
       active: true
@@ -45,13 +44,11 @@ def _by_key(records: list) -> dict:  # type: ignore[type-arg]
 def test_storeconnect_accounts_and_contacts(tmp_path: Path) -> None:
     desired = load_desired(tmp_path, {"acme.yaml": ACME})
     provider = sf_provider(tmp_path)
-    managed = (
-        ManagedResource("salesforce", "contact", "jane@old.example", "003JANE", "Acme Industrial"),
-    )
-    records = _by_key(provider.desired(context(desired, managed)))
+    jane_before = managed("contact", "jane@old.example", "003JANE", "Acme Industrial")
+    records = _by_key(provider.desired(context(desired, (jane_before,))))
 
     account = records[("account", "Acme Industrial")]
-    assert account.address == 'salesforce.account["Acme Industrial"]'
+    assert str(account.address) == 'salesforce.account["Acme Industrial"]'
     assert dict(account.fields) == {
         "name": "Acme Industrial",
         "active": True,
@@ -61,13 +58,15 @@ def test_storeconnect_accounts_and_contacts(tmp_path: Path) -> None:
 
     jane = records[("contact", "jane.doe@acme.example")]
     assert jane.fields["email"] == "Jane.Doe@Acme.example"
-    assert jane.fields["account_id"] == Ref('salesforce.account["Acme Industrial"]', "id")
+    acme = Address("salesforce", "account", "Acme Industrial")
+    assert jane.fields["account_id"] == Ref(acme, "id")
     assert jane.fields["purchase_on_account"] is True
     assert jane.fields["account_credit"] is False
     assert "account_points" not in jane.fields  # unmanaged
     assert jane.aliases == ("jane@old.example",)
     assert jane.remote_id == "003JANE"  # state learned it under the old email
-    assert jane.depends_on == ('salesforce.account["Acme Industrial"]',)
+    assert jane.depends_on == (acme,)
+    assert jane.person == "jane.doe@acme.example"
     assert jane.create_fields == {}
     assert jane.access == "active"
 
@@ -79,7 +78,10 @@ def test_storeconnect_accounts_and_contacts(tmp_path: Path) -> None:
         ("purchase_on_account", "account_credit", "account_points", "account_pricing"), False
     )
     assert bob.create_fields == {"last_name": "bob"}
-    assert bob.offboard is True
+    assert bob.access == "revoked"
+    assert bob.person == "bob@acme.example"
+    # storeconnect maps no Contact Status: offboard writes the same revocation, nothing more
+    assert "contact_status" not in bob.fields
 
     pat = records[("contact", "pat@acme.example")]
     assert pat.fields["account_pricing"] is True
@@ -92,19 +94,19 @@ def test_cpq_ecommerce_access_fields_and_store_write_back(tmp_path: Path) -> Non
     records = _by_key(provider.desired(context(desired, store="bigcommerce")))
 
     jane = records[("contact", "jane.doe@acme.example")]
-    customer = 'bigcommerce.customer["jane.doe@acme.example"]'
+    customer = Address("bigcommerce", "customer", "jane.doe@acme.example")
     assert jane.fields["ecommerce_enabled"] is True
     assert jane.fields["ecommerce_access_date"] == KeepIfSet(date.today().isoformat())
     assert jane.fields["contact_status"] == "Active"
     assert jane.fields["ecommerce_customer_id"] == Ref(customer, "id")
     assert jane.fields["ecommerce_user_id"] == Ref(customer, "email")
-    assert jane.writeback_fields == {"ecommerce_customer_id", "ecommerce_user_id"}
+    assert jane.later_fields == {"ecommerce_customer_id", "ecommerce_user_id"}
     assert "purchase_on_account" not in jane.fields  # permissions unmapped in this profile
 
     bob = records[("contact", "bob@acme.example")]
     assert dict(bob.fields) | {} == {
         "email": "bob@acme.example",
-        "account_id": Ref('salesforce.account["Acme Industrial"]', "id"),
+        "account_id": Ref(Address("salesforce", "account", "Acme Industrial"), "id"),
         "ecommerce_enabled": False,
         "ecommerce_access_date": None,
         "ecommerce_user_id": None,
@@ -119,7 +121,7 @@ def test_cpq_without_store_writes_no_store_ids(tmp_path: Path) -> None:
     records = _by_key(sf_provider(tmp_path, profile="cpq_ecommerce").desired(context(desired)))
     jane = records[("contact", "jane.doe@acme.example")]
     assert "ecommerce_customer_id" not in jane.fields
-    assert jane.writeback_fields == frozenset()
+    assert jane.later_fields == frozenset()
 
 
 def test_cpq_maps_permissions_when_the_user_overrides_them(tmp_path: Path) -> None:
@@ -141,15 +143,16 @@ def test_removed_managed_contact_becomes_a_revocation(tmp_path: Path, profile: s
         else {}
     )
     provider = sf_provider(tmp_path, profile=profile, **overrides)
-    managed = (
-        ManagedResource("salesforce", "contact", "gone@acme.example", "003GONE", "Acme Industrial"),
-        ManagedResource("salesforce", "contact", "jane@old.example", "003JANE", "Acme Industrial"),
+    state = (
+        managed("contact", "gone@acme.example", "003GONE", "Acme Industrial"),
+        managed("contact", "jane@old.example", "003JANE", "Acme Industrial"),
     )
-    records = _by_key(provider.desired(context(desired, managed)))
+    records = _by_key(provider.desired(context(desired, state)))
     gone = records[("contact", "gone@acme.example")]
     assert gone.access == "revoked"
     assert gone.remote_id == "003GONE"
     assert gone.account == "Acme Industrial"
+    assert gone.person == "gone@acme.example"  # safety counts the person whose access goes
     if profile == "storeconnect":
         assert set(gone.fields) == {
             "purchase_on_account",

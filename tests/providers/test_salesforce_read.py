@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storegate.engine.errors import InputError
-from storegate.providers.base import Scope
+from storegate.providers.contract import Scope
 from storegate.sandbox.admin import SandboxAdmin
 from tests.providers.test_salesforce_support import (
     calls_to,

@@ -7,9 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from storegate.engine.load import load_repo
-from storegate.engine.model import DesiredState, SalesforceSystem
-from storegate.providers.base import DesiredContext, ManagedResource
+from storegate.engine.model import DesiredState
+from storegate.engine.view import desired_view
+from storegate.providers.contract import (
+    Action,
+    Address,
+    Change,
+    DesiredContext,
+    FieldChange,
+    ManagedResource,
+    SystemInfo,
+)
 from storegate.providers.salesforce import SalesforceProvider
+from storegate.providers.salesforce.config import SalesforceSystem
 
 FAST_RETRY = 0.001
 
@@ -49,7 +59,9 @@ def sf_settings(auth: str = "session", **overrides: Any) -> SalesforceSystem:
 
 
 def sf_provider(tmp_path: Path, auth: str = "session", **overrides: Any) -> SalesforceProvider:
-    return SalesforceProvider(sf_settings(auth, **overrides), tmp_path, retry_base_delay=FAST_RETRY)
+    return SalesforceProvider(
+        "salesforce", sf_settings(auth, **overrides), tmp_path, retry_base_delay=FAST_RETRY
+    )
 
 
 def load_desired(
@@ -73,12 +85,24 @@ def load_desired(
     return result.desired
 
 
+SALESFORCE = SystemInfo("salesforce", "salesforce", "contact", holds_ids_of_stores=True)
+
+
 def context(
     desired: DesiredState,
     managed: tuple[ManagedResource, ...] = (),
     store: str | None = None,
 ) -> DesiredContext:
-    return DesiredContext(desired=desired, managed=managed, store_system=store)
+    """The context the engine builds: the desired view, state's managed resources, and the systems
+    configured (Salesforce, plus a BigCommerce store named `store` when given)."""
+    systems = {"salesforce": SALESFORCE}
+    if store is not None:
+        systems[store] = SystemInfo(store, "bigcommerce", "customer")
+    return DesiredContext(desired=desired_view(desired), managed=managed, systems=systems)
+
+
+def managed(kind: str, key: str, remote_id: str | None, account: str) -> ManagedResource:
+    return ManagedResource(Address("salesforce", kind, key), remote_id, account)
 
 
 def seed_records(tmp_path: Path, sobject: str, rows: list[dict[str, Any]]) -> list[str]:
@@ -114,19 +138,13 @@ def change(
     remote_id: str | None = None,
     create_fields: dict[str, Any] | None = None,
     account: str = "",
-) -> Any:
-    from storegate.engine.plan import Action, Change, FieldChange
-
+) -> Change:
     return Change(
-        address=f'salesforce.{kind}["{key}"]',
-        system="salesforce",
-        kind=kind,
-        key=key,
+        address=Address("salesforce", kind, key),
         account=account,
         action=Action(action),
         fields=tuple(FieldChange(n, None, v) for n, v in fields.items()),
         reason="test",
-        phase=1,
         remote_id=remote_id,
         create_fields=tuple(FieldChange(n, None, v) for n, v in (create_fields or {}).items()),
     )
