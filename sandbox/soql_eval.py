@@ -12,6 +12,7 @@ from typing import Any
 
 from storegate.sandbox import salesforce_meta as meta
 from storegate.sandbox import salesforce_wire as wire
+from storegate.sandbox import soql_sql
 from storegate.sandbox.salesforce_meta import FieldSpec, ObjectSpec, Schema
 from storegate.sandbox.soql import BoolOp, Comparison, Condition, FieldPath, Literal, Not, Query
 from storegate.sandbox.store import Record, Store
@@ -85,7 +86,7 @@ class ChildQuery:
 class QueryResult:
     sobject: ObjectSpec
     total: int
-    records: list[dict[str, Any]]
+    records: Sequence[dict[str, Any]]  # a list, or soql_sql.LazyRecords read a page at a time
 
 
 def _resolve(schema: Schema, spec: ObjectSpec, path: FieldPath) -> Resolved:
@@ -320,6 +321,9 @@ def _sort(
 def execute(
     query: Query, schema: Schema, store: Store, version: str, include_deleted: bool
 ) -> QueryResult:
+    answered = soql_sql.run(query, schema, store, version, include_deleted)
+    if answered is not None:  # in SQL over the column tables (see soql_sql)
+        return QueryResult(*answered)
     spec = schema.object(query.sobject)
     if spec is None:
         raise SoqlTypeError(f"sObject type '{query.sobject}' is not supported.")

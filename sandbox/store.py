@@ -3,20 +3,86 @@
 One connection guarded by a lock, so the threaded server and a seeding script may use it at once;
 WAL mode lets another process (`storegate sandbox seed` while the server runs) write alongside.
 Records are returned as fresh dicts the caller owns.
+
+Column tables: an emulator that queries by field (the Salesforce SOQL emulator) declares, per record
+type, the fields it filters and sorts on (`define_columns`). The store then keeps one narrow SQL row
+per record with those fields as real columns (strings case-folded where asked, booleans as 0/1),
+indexed where asked, in the same transaction as every write of the record, so queries run in SQL
+over narrow rows instead of decoding every JSON record. The declarations are kept in the database,
+so any process writing through a Store keeps the tables current.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
+ColumnKind = Literal["text", "fold", "flag", "number"]
+"""How a field is kept in a column table: text as is, text case-folded (compared and sorted
+case-insensitively), a boolean as 0/1, a number as REAL."""
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def fold(value: str) -> str:
+    """The case-insensitive form of a string, as column tables keep it and queries compare it."""
+    return value.casefold()
+
+
+def quote_name(name: str) -> str:
+    """A field or table name as an SQL identifier (names are API names: letters, digits, _)."""
+    if not _NAME.match(name):
+        raise ValueError(f"not a field or table name: {name!r}")
+    return f'"{name}"'
+
+
+@dataclass(frozen=True)
+class Column:
+    """One field of a record type kept as a real SQL column."""
+
+    field: str
+    kind: ColumnKind
+    indexed: bool = False
+
+    def value(self, record: Record) -> Any:
+        raw = record.get(self.field)
+        if self.kind == "fold":
+            return fold(raw) if isinstance(raw, str) else None
+        if self.kind == "flag":
+            return None if raw is None else int(bool(raw))
+        if self.kind == "number":
+            is_number = isinstance(raw, int | float) and not isinstance(raw, bool)
+            return float(raw) if is_number else None
+        return raw if raw is None or isinstance(raw, str | int | float) else json.dumps(raw)
+
+
+@dataclass(frozen=True)
+class ColumnTable:
+    """The column table of one (system, type): its SQL name and columns (the `id` column is the
+    record id)."""
+
+    name: str
+    columns: tuple[Column, ...]
+
+    def row(self, id_: str, record: Record) -> tuple[Any, ...]:
+        return (id_, *(c.value(record) for c in self.columns))
+
+    def spec(self) -> str:
+        return json.dumps([[c.field, c.kind, c.indexed] for c in self.columns])
+
+    @classmethod
+    def from_spec(cls, name: str, spec: str) -> ColumnTable:
+        return cls(name, tuple(Column(f, k, bool(i)) for f, k, i in json.loads(spec)))
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -30,6 +96,13 @@ CREATE TABLE IF NOT EXISTS counters (
     system TEXT NOT NULL,
     type TEXT NOT NULL,
     value INTEGER NOT NULL,
+    PRIMARY KEY (system, type)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS column_tables (
+    system TEXT NOT NULL,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,
     PRIMARY KEY (system, type)
 ) WITHOUT ROWID;
 """
@@ -47,6 +120,8 @@ class Store:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        self._tables: dict[tuple[str, str], ColumnTable] = {}
+        self._load_column_tables()
 
     def close(self) -> None:
         with self._lock:
@@ -74,11 +149,13 @@ class Store:
         self.insert_many(system, type_, [(id_, data)])
 
     def insert_many(self, system: str, type_: str, items: Iterable[tuple[str, Record]]) -> None:
-        rows = [(system, type_, id_, json.dumps(data)) for id_, data in items]
+        pairs = list(items)
+        rows = [(system, type_, id_, json.dumps(data)) for id_, data in pairs]
         with self.transaction():
             self._conn.executemany(
                 "INSERT INTO records (system, type, id, data) VALUES (?, ?, ?, ?)", rows
             )
+            self._write_columns(system, type_, pairs)
 
     def update(self, system: str, type_: str, id_: str, data: Record) -> None:
         """Replace the record's data (insert it when absent)."""
@@ -87,6 +164,7 @@ class Store:
                 "INSERT OR REPLACE INTO records (system, type, id, data) VALUES (?, ?, ?, ?)",
                 (system, type_, id_, json.dumps(data)),
             )
+            self._write_columns(system, type_, [(id_, data)])
 
     def get(self, system: str, type_: str, id_: str) -> Record | None:
         with self._lock:
@@ -116,6 +194,9 @@ class Store:
                 "DELETE FROM records WHERE system = ? AND type = ? AND id = ?",
                 (system, type_, id_),
             )
+            table = self._tables.get((system, type_))
+            if table is not None:
+                self._conn.execute(f"DELETE FROM {quote_name(table.name)} WHERE id = ?", (id_,))
         return cursor.rowcount > 0
 
     def list(self, system: str, type_: str, where: Predicate | None = None) -> list[Record]:
@@ -160,9 +241,87 @@ class Store:
     def wipe(self, system: str | None = None) -> None:
         """Delete every record and counter (of one system, or of all)."""
         with self.transaction():
+            self._load_column_tables()
             if system is None:
                 self._conn.execute("DELETE FROM records")
                 self._conn.execute("DELETE FROM counters")
             else:
                 self._conn.execute("DELETE FROM records WHERE system = ?", (system,))
                 self._conn.execute("DELETE FROM counters WHERE system = ?", (system,))
+            for (owner, _), table in self._tables.items():
+                if system is None or owner == system:
+                    self._conn.execute(f"DELETE FROM {quote_name(table.name)}")
+
+    # --- column tables ----------------------------------------------------------------------------
+
+    def define_columns(self, system: str, type_: str, columns: Sequence[Column]) -> ColumnTable:
+        """Keep `columns` of every record of (system, type) in a column table from now on (filled
+        from the records already stored). Idempotent; a changed declaration rebuilds the table."""
+        table = ColumnTable(f"cols__{system}__{type_}", tuple(columns))
+        name = quote_name(table.name)
+        with self.transaction():
+            row = self._conn.execute(
+                "SELECT name, spec FROM column_tables WHERE system = ? AND type = ?",
+                (system, type_),
+            ).fetchone()
+            if row is not None and row[0] == table.name and row[1] == table.spec():
+                self._tables[(system, type_)] = table
+                return table
+            names = ", ".join(quote_name(c.field) for c in table.columns)
+            self._conn.execute(f"DROP TABLE IF EXISTS {name}")
+            self._conn.execute(f"CREATE TABLE {name} (id TEXT PRIMARY KEY, {names}) WITHOUT ROWID")
+            for column in table.columns:
+                if column.indexed:
+                    index = quote_name(f"{table.name}__{column.field}")
+                    self._conn.execute(
+                        f"CREATE INDEX {index} ON {name} ({quote_name(column.field)})"
+                    )
+            self._conn.execute(
+                "INSERT OR REPLACE INTO column_tables (system, type, name, spec) VALUES (?, ?, ?, ?)",
+                (system, type_, table.name, table.spec()),
+            )
+            self._tables[(system, type_)] = table
+            stored = self._conn.execute(
+                "SELECT id, data FROM records WHERE system = ? AND type = ?", (system, type_)
+            ).fetchall()
+            self._write_columns(system, type_, [(i, json.loads(d)) for i, d in stored])
+        return table
+
+    def column_table(self, system: str, type_: str) -> ColumnTable | None:
+        """The column table declared for (system, type), if any."""
+        with self._lock:
+            return self._tables.get((system, type_))
+
+    def select(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only SQL query (over column tables and records)."""
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def get_ordered(self, system: str, type_: str, ids: Sequence[str]) -> list[Record]:
+        """The records with these ids, in the order given (missing ones left out), in one query."""
+        if not ids:
+            return []
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT r.data FROM json_each(?) AS j JOIN records AS r "
+                "ON r.system = ? AND r.type = ? AND r.id = j.value ORDER BY j.key",
+                (json.dumps(list(ids)), system, type_),
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def _write_columns(self, system: str, type_: str, items: Sequence[tuple[str, Record]]) -> None:
+        table = self._tables.get((system, type_))
+        if table is None or not items:
+            return
+        marks = ", ".join("?" * (len(table.columns) + 1))
+        self._conn.executemany(
+            f"INSERT OR REPLACE INTO {quote_name(table.name)} VALUES ({marks})",
+            [table.row(id_, data) for id_, data in items],
+        )
+
+    def _load_column_tables(self) -> None:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT system, type, name, spec FROM column_tables"
+            ).fetchall()
+            self._tables = {(s, t): ColumnTable.from_spec(n, spec) for s, t, n, spec in rows}
