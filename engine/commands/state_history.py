@@ -13,12 +13,13 @@ HISTORY_FORMAT_VERSION = 1
 
 
 def render_json(entries: Sequence[HistoryEntry]) -> str:
+    """Keys sorted: the same history prints the same from every backend (jsonb reorders keys)."""
     redactor = Redactor()
     body = {
         "history_version": HISTORY_FORMAT_VERSION,
         "entries": [redactor.value(e.to_json()) for e in entries],
     }
-    return json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n"
+    return json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n"
 
 
 def render_text(entries: Sequence[HistoryEntry]) -> str:
