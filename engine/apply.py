@@ -206,7 +206,8 @@ class Applier:
             if result is not None and not result.ok:
                 return f"skipped: depends on {dependency}, which failed"
             waiting = self.changes.get(dependency)
-            if waiting is not None and waiting.action is Action.MANUAL:
+            # A removal never waits for a person: access is closed everywhere an API allows now.
+            if waiting is not None and waiting.action is Action.MANUAL and not change.removing:
                 return f"waits for the manual step on {dependency}"
         return None
 

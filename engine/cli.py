@@ -8,6 +8,7 @@ import typer
 
 from storegate.engine.commands import (
     apply_cmd,
+    confirm_cmd,
     demo,
     plan_cmd,
     sandbox_cmd,
@@ -27,7 +28,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (validate, schema_cmd, plan_cmd, apply_cmd, show, state_cmd, sandbox_cmd, demo):
+for module in (
+    validate,
+    schema_cmd,
+    plan_cmd,
+    apply_cmd,
+    confirm_cmd,
+    show,
+    state_cmd,
+    sandbox_cmd,
+    demo,
+):
     module.register(app)
 
 

@@ -7,7 +7,7 @@ field is looked at once: the cost is linear in desired plus live records.
 Edges: a record's change waits for the changes of the records it `depends_on` and of every record a
 `Ref` in its fields points at; a record changed twice (fields, then ids written back) runs in order.
 When the record depended on is being removed too, the edge turns round: the dependant is removed
-first (a store customer before the Salesforce contact's revocation), as Terraform destroys.
+first (a store's record of a person before the CRM record that grants it), as Terraform destroys.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def _changes_for(match: Match, resolver: Resolver, compare: Compare) -> list[Cha
         out.append(_change(want, have, action, first, _reason(want, have, action)))
     if later:
         reason = "write the ids the other systems assigned"
-        out.append(_change(want, have, Action.UPDATE, later, reason, step=len(out)))
+        out.append(_change(want, have, Action.UPDATE, later, reason, step=1))
     return out
 
 
@@ -255,7 +255,8 @@ def _with_dependencies(
             edges[change.id].update(t.id for t in by_address.get(target, ()) if t.step == 0)
         record = desired.get(change.address)
         for address in record.depends_on if record is not None else ():
-            for other in by_address.get(address, ()):
+            # A record's follow-up change (step 1: ids written back) is nobody's prerequisite.
+            for other in (o for o in by_address.get(address, ()) if o.step == 0):
                 if _removing(other):
                     if _removing(change) or change.action is Action.UPDATE:
                         edges[other.id].add(change.id)  # the dependant goes first

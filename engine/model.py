@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, field_validator
@@ -23,6 +23,7 @@ from storegate.providers.contract import (
     email_key,
 )
 from storegate.providers.settings import ENV_REF, SecretRef, Setting, Strict
+from storegate.state.config import LocalState, PostgresState, StateConfig
 
 __all__ = [
     "ACCESS_LEVELS",
@@ -30,37 +31,18 @@ __all__ = [
     "ENV_REF",
     "PERMISSIONS",
     "AccessLevel",
+    "LocalState",
     "Location",
+    "PostgresState",
     "SecretRef",
     "Setting",
+    "StateConfig",
     "Strict",
     "email_key",
 ]
 
 
 # ---------------------------------------------------------------- storegate.yaml
-
-
-class LocalState(Strict):
-    type: Literal["local"] = "local"
-    path: str = ".storegate/state.json"
-
-
-class PostgresState(Strict):
-    type: Literal["postgres"]
-    dsn: SecretRef = Field(
-        description="env var holding the libpq connection string or postgresql:// URI"
-    )
-    sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None = (
-        Field(None, description="libpq sslmode; verify-full checks the server's name and CA")
-    )
-    sslrootcert: Setting | None = Field(
-        None, description="CA file the server's certificate must chain to"
-    )
-    connect_timeout: int = Field(10, ge=1, le=300, description="seconds to wait for a connection")
-
-
-StateConfig = Annotated[LocalState | PostgresState, Field(discriminator="type")]
 
 
 class SafetyPolicy(Strict):
@@ -105,7 +87,7 @@ class Config(Strict):
 
 class Account(Strict):
     name: str = Field(
-        min_length=1, description="Salesforce Account.Name unless salesforce_id pins it"
+        min_length=1, description="the account's name in the CRM unless salesforce_id pins it"
     )
     salesforce_id: str | None = Field(None, pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
     active: bool | None = None

@@ -90,7 +90,7 @@ def _message(detail: ErrorDetails, path: Path, data: Any) -> tuple[str, str]:
             CODE_SCHEMA,
         )
     if kind == "string_pattern_mismatch" and path and path[-1] == "salesforce_id":
-        return "not a Salesforce id: 15 or 18 letters and digits", CODE_SCHEMA
+        return "not a salesforce_id: 15 or 18 letters and digits", CODE_SCHEMA
     if path and path[-1] == "membership" and isinstance(_value_at(path, data), list):
         return (
             "an account holds one membership at a time; keep a single name",

@@ -19,8 +19,8 @@ from storegate.engine.secrets import known_secrets
 
 MASK = "***"
 
-# A Salesforce session id: the 15- or 18-character org id, "!", then the token.
-_SALESFORCE_SESSION = re.compile(r"00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?![A-Za-z0-9._\-]+")
+# An org session id: the 15- or 18-character org id, "!", then the token.
+_ORG_SESSION = re.compile(r"00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?![A-Za-z0-9._\-]+")
 _BEARER = re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/=]+")
 _AUTH_TOKEN_HEADER = re.compile(r"""(?i)(\bx-auth-token["']?\s*[:=]\s*["']?)[^\s"',;}]+""")
 
@@ -49,7 +49,7 @@ class Redactor:
         # Substring checks first: they are far cheaper than a case-insensitive regex scan over
         # a 100,000-change plan, and almost every string holds none of the shapes.
         if "00D" in text:
-            text = _SALESFORCE_SESSION.sub(MASK, text)
+            text = _ORG_SESSION.sub(MASK, text)
         lowered = text.lower()
         if "bearer" in lowered:
             text = _BEARER.sub(_keep_label, text)
@@ -103,7 +103,7 @@ class Redactor:
 
 def redact(text: str, secrets: Iterable[str] | None = None) -> str:
     """`text` with every secret value (default: those resolved in this process) and every
-    Salesforce session id, `Bearer` token and `X-Auth-Token` value replaced by `***`."""
+    org session id, `Bearer` token and `X-Auth-Token` value replaced by `***`."""
     return Redactor(secrets).text(text)
 
 

@@ -3,7 +3,7 @@
 A plan that removes more than `safety.max_revocations` contacts, more than
 `safety.max_revocation_percent` of the managed contacts (once `safety.percent_applies_from` are
 managed), or any protected contact, is refused unless `--allow-mass-revoke` is passed. A contact
-revoked in Salesforce and deleted in the store counts once: limits are about people, not records.
+revoked in one system and deleted in another counts once: limits are about people, not records.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def _account(loaded: LoadedAccount, exclusive_default: bool) -> AccountSpec:
 
 
 def _stores(stores: Any) -> dict[str, Any] | None:
-    """`account.stores` by system name; a store listed with no options (`emporix:`) is listed."""
+    """`account.stores` by system name; a store listed with no options (`name:` alone) is listed."""
     if stores is None:
         return None
     if isinstance(stores, BaseModel):

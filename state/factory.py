@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storegate.engine.model import LocalState, PostgresState, StateConfig
-from storegate.engine.secrets import resolve, resolve_path
+from storegate.providers.settings import resolve, resolve_path
 from storegate.state.base import StateBackend
+from storegate.state.config import LocalState, PostgresState, StateConfig
 from storegate.state.local import LocalStateBackend
 from storegate.state.postgres import DEFAULT_REPO, ConnectionSettings, PostgresStateBackend
 

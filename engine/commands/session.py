@@ -20,6 +20,7 @@ from storegate.engine.registry import close_all, open_providers
 from storegate.providers.contract import Provider
 from storegate.state.base import StateBackend
 from storegate.state.factory import open_backend
+from storegate.state.postgres import DEFAULT_REPO
 
 
 def load_desired(root: Path) -> DesiredState:
@@ -45,7 +46,7 @@ class Session:
 @contextmanager
 def open_session(root: Path) -> Iterator[Session]:
     desired = load_desired(root)
-    backend = open_backend(desired.config.state, root)
+    backend = open_backend(desired.config.state, root, desired.config.repo or DEFAULT_REPO)
     providers = open_providers(desired.config, root)
     try:
         yield Session(root, desired, backend, providers)

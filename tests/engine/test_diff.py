@@ -1,13 +1,30 @@
-"""The diff: matching, managed fields only, actions, phases and dependencies."""
+"""The diff: matching, managed fields only, actions, dependency edges (reversed for removals)."""
 
 from __future__ import annotations
 
-from storegate.engine.diff import Phase, diff, same_value
-from storegate.engine.plan import Action, Ref
-from storegate.providers.base import DesiredRecord, KeepIfSet, LiveRecord
+from typing import Any
 
-SF_ACCOUNT = 'salesforce.account["Acme"]'
-STORE = 'bigcommerce.customer["jane@acme.example"]'
+from storegate.engine.diff import diff
+from storegate.providers.contract import (
+    Action,
+    Address,
+    DesiredRecord,
+    KeepIfSet,
+    LiveRecord,
+    Ref,
+    email_key,
+)
+
+SF_ACCOUNT = Address("salesforce", "account", "Acme")
+SF_CONTACT = Address("salesforce", "contact", "jane@acme.example")
+STORE = Address("bigcommerce", "customer", "jane@acme.example")
+
+
+def compare(system: str, name: str, desired: Any, live: Any) -> bool:
+    """The Salesforce provider's identity rule, as the engine receives it through the hook."""
+    if name == "email" and isinstance(desired, str) and isinstance(live, str):
+        return email_key(desired) == email_key(live)
+    return bool(desired == live) or (desired in (None, "") and live in (None, ""))
 
 
 def contact(**fields: object) -> DesiredRecord:
@@ -15,16 +32,29 @@ def contact(**fields: object) -> DesiredRecord:
     base.update(fields)
     access = str(base.pop("_access", "active"))
     return DesiredRecord(
-        system="salesforce",
-        kind="contact",
-        key="jane@acme.example",
+        address=SF_CONTACT,
         account="Acme",
         intent="present",
         fields=base,
         access=access,  # type: ignore[arg-type]
-        depends_on=(SF_ACCOUNT, STORE),
-        writeback_fields=frozenset({"ecommerce_customer_id"}),
+        person="jane@acme.example",
+        depends_on=(SF_ACCOUNT,),
+        later_fields=frozenset({"ecommerce_customer_id"}),
     )
+
+
+def store(**extra: Any) -> DesiredRecord:
+    values: dict[str, Any] = {
+        "address": STORE,
+        "account": "Acme",
+        "intent": "present",
+        "fields": {"email": "jane@acme.example"},
+        "access": "active",
+        "person": "jane@acme.example",
+        "depends_on": (SF_CONTACT,),
+    }
+    values.update(extra)
+    return DesiredRecord(**values)
 
 
 def live_contact(**fields: object) -> LiveRecord:
@@ -35,162 +65,182 @@ def live_contact(**fields: object) -> LiveRecord:
     }
     base.update(fields)
     access = str(base.pop("_access", "active"))
-    return LiveRecord("salesforce", "contact", "jane@acme.example", "003A", base, "Acme", access)  # type: ignore[arg-type]
+    return LiveRecord(SF_CONTACT, "003A", base, "Acme", access)  # type: ignore[arg-type]
 
 
 def live_account() -> LiveRecord:
-    return LiveRecord("salesforce", "account", "Acme", "001A", {"name": "Acme", "active": True})
+    return LiveRecord(SF_ACCOUNT, "001A", {"name": "Acme", "active": True})
 
 
 def account(**fields: object) -> DesiredRecord:
-    return DesiredRecord(
-        "salesforce", "account", "Acme", "Acme", "present", {"name": "Acme", **fields}
-    )
+    return DesiredRecord(SF_ACCOUNT, "Acme", "present", {"name": "Acme", **fields})
+
+
+def run(desired: list[DesiredRecord], live: list[LiveRecord]) -> list[Any]:
+    return diff(desired, live, compare=compare)
 
 
 def test_no_change_when_managed_fields_match_and_unmanaged_differ() -> None:
-    changes = diff([account(), contact()], [live_account(), live_contact(first_name="Other")])
+    changes = run([account(), contact()], [live_account(), live_contact(first_name="Other")])
     assert changes == []
 
 
-def test_email_compared_case_insensitively_and_account_ref_resolved_from_live() -> None:
-    assert same_value("email", "JANE@acme.example", "jane@ACME.example")
-    assert diff([account(), contact()], [live_account(), live_contact()]) == []
+def test_identity_rules_come_from_the_provider_hook() -> None:
+    assert run([account(), contact()], [live_account(), live_contact()]) == []
+    # with the default comparison, a differently cased email is a difference
+    assert len(diff([account(), contact()], [live_account(), live_contact()])) == 1
 
 
-def test_update_reports_before_after_and_fingerprint() -> None:
+def test_update_reports_before_after_fingerprint_and_person() -> None:
     have = live_contact(purchase_on_account=False)
-    [change] = diff([account(), contact(purchase_on_account=True)], [live_account(), have])
+    [change] = run([account(), contact(purchase_on_account=True)], [live_account(), have])
     assert change.action is Action.UPDATE
     assert [(f.name, f.before, f.after) for f in change.fields] == [
         ("purchase_on_account", False, True)
     ]
     assert change.remote_id == "003A" and change.fingerprint == have.fingerprint
-    assert change.phase == Phase.CONTACT
+    assert change.person == "jane@acme.example" and change.id == str(SF_CONTACT)
 
 
 def test_revoke_and_grant_are_labelled_by_access() -> None:
-    [revoke] = diff(
+    [revoke] = run(
         [account(), contact(_access="revoked", purchase_on_account=False)],
         [live_account(), live_contact(purchase_on_account=True)],
     )
-    assert revoke.action is Action.REVOKE and revoke.phase == Phase.CONTACT_REVOKE
-    [grant] = diff(
+    assert revoke.action is Action.REVOKE and revoke.access == "revoked"
+    [grant] = run(
         [account(), contact(purchase_on_account=True)],
         [live_account(), live_contact(purchase_on_account=False, _access="revoked")],
     )
     assert grant.action is Action.GRANT
 
 
-def test_create_keeps_refs_for_records_created_in_the_same_apply() -> None:
-    changes = diff([account(), contact()], [])
-    account_change, contact_change = changes
-    assert account_change.action is Action.CREATE and account_change.phase == Phase.ACCOUNT
+def test_create_keeps_refs_and_waits_for_the_record_it_refers_to() -> None:
+    account_change, contact_change = run([account(), contact()], [])
+    assert account_change.action is Action.CREATE
     assert contact_change.action is Action.CREATE
     assert dict((f.name, f.after) for f in contact_change.fields)["account_id"] == Ref(SF_ACCOUNT)
     assert contact_change.depends_on == (account_change.id,)
 
 
-def test_writeback_split_into_a_later_phase_depending_on_the_store_record() -> None:
+def test_written_back_fields_are_a_second_change_after_the_store_record() -> None:
     want = contact(ecommerce_customer_id=Ref(STORE))
-    store = DesiredRecord(
-        "bigcommerce",
-        "customer",
-        "jane@acme.example",
-        "Acme",
-        "present",
-        {"email": "jane@acme.example"},
-        access="active",
-        depends_on=('salesforce.contact["jane@acme.example"]',),
+    changes = run([account(), want, store()], [live_account(), live_contact()])
+    ids = [c.id for c in changes]
+    assert ids == [str(STORE), f"{SF_CONTACT}+1"]
+    writeback = changes[1]
+    assert writeback.step == 1 and writeback.depends_on == (str(STORE),)
+    assert [f.name for f in writeback.fields] == ["ecommerce_customer_id"]
+
+
+def test_cross_system_create_order_and_reversed_revocation_order() -> None:
+    created = run([account(), contact(), store()], [live_account()])
+    assert [c.id for c in created] == [str(SF_CONTACT), str(STORE)]
+    assert created[1].depends_on == (str(SF_CONTACT),)
+    revoked = run(
+        [
+            account(),
+            contact(_access="revoked", purchase_on_account=False),
+            store(intent="absent", fields={}, access="revoked"),
+        ],
+        [
+            live_account(),
+            live_contact(purchase_on_account=True),
+            LiveRecord(STORE, "17", {"email": "jane@acme.example"}, access="active"),
+        ],
     )
-    changes = diff([account(), want, store], [live_account(), live_contact()])
-    by_phase = {c.phase: c for c in changes}
-    assert set(by_phase) == {Phase.STORE, Phase.WRITEBACK}
-    assert by_phase[Phase.WRITEBACK].depends_on == (by_phase[Phase.STORE].id,)
+    assert [(c.id, c.action) for c in revoked] == [
+        (str(STORE), Action.DELETE),
+        (str(SF_CONTACT), Action.REVOKE),
+    ]
+    assert revoked[1].depends_on == (str(STORE),), "the store closes before the CRM revokes"
 
 
 def test_absent_intent_deletes_only_existing_records() -> None:
-    gone = DesiredRecord(
-        "bigcommerce", "customer", "jane@acme.example", "Acme", "absent", {}, access="revoked"
-    )
-    live = LiveRecord("bigcommerce", "customer", "jane@acme.example", "17", {"email": "x"})
-    [delete] = diff([gone], [live])
-    assert delete.action is Action.DELETE and delete.phase == Phase.STORE_REMOVAL
-    assert diff([gone], []) == []
+    gone = store(intent="absent", fields={}, access="revoked")
+    live = LiveRecord(STORE, "17", {"email": "x"})
+    [delete] = run([gone], [live])
+    assert delete.action is Action.DELETE and delete.remote_id == "17"
+    assert run([gone], []) == []
 
 
 def test_match_by_remote_id_then_alias_shows_email_drift_as_update() -> None:
     moved = LiveRecord(
-        "salesforce",
-        "contact",
-        "someone.else@acme.example",
+        Address("salesforce", "contact", "someone.else@acme.example"),
         "003A",
         {"email": "someone.else@acme.example", "account_id": "001A"},
         "Acme",
         "active",
     )
     pinned = DesiredRecord(
-        "salesforce",
-        "contact",
-        "jane@acme.example",
-        "Acme",
-        "present",
-        {"email": "jane@acme.example"},
-        access="active",
-        remote_id="003A",
+        SF_CONTACT, "Acme", "present", {"email": "jane@acme.example"}, "active", remote_id="003A"
     )
-    [change] = diff([pinned], [moved])
+    [change] = run([pinned], [moved])
     assert change.action is Action.UPDATE and change.remote_id == "003A"
     assert change.fields[0].after == "jane@acme.example"
     renamed = DesiredRecord(
-        "salesforce",
-        "contact",
-        "jane@acme.example",
+        SF_CONTACT,
         "Acme",
         "present",
         {"email": "jane@acme.example"},
-        access="active",
+        "active",
         aliases=("someone.else@acme.example",),
     )
-    [change] = diff([renamed], [moved])
+    [change] = run([renamed], [moved])
     assert change.remote_id == "003A"
 
 
 def test_keep_if_set_only_fills_empty_fields() -> None:
     stamped = contact(ecommerce_access_date=KeepIfSet("2026-11-23"))
     assert (
-        diff(
+        run(
             [account(), stamped], [live_account(), live_contact(ecommerce_access_date="2025-01-01")]
         )
         == []
     )
-    [change] = diff(
-        [account(), stamped], [live_account(), live_contact(ecommerce_access_date=None)]
-    )
+    [change] = run([account(), stamped], [live_account(), live_contact(ecommerce_access_date=None)])
     assert change.fields[0].after == "2026-11-23"
 
 
-def test_unmanaged_live_records_never_appear() -> None:
-    stranger = LiveRecord("salesforce", "contact", "x@y.example", "003Z", {"email": "x@y.example"})
-    assert diff([account()], [live_account(), stranger]) == []
+def test_unmanaged_live_records_never_become_changes() -> None:
+    stranger = LiveRecord(
+        Address("salesforce", "contact", "x@y.example"), "003Z", {"email": "x@y.example"}
+    )
+    assert run([account()], [live_account(), stranger]) == []
 
 
 def test_ref_to_an_attribute_resolves_to_the_targets_new_value() -> None:
     """Regression: an email changed in place wrote the store's old email back to Salesforce."""
     want = contact(ecommerce_customer_id=Ref(STORE, "email"))
-    store = DesiredRecord(
-        "bigcommerce",
-        "customer",
-        "jane@acme.example",
-        "Acme",
-        "present",
-        {"email": "jane@acme.example"},
-        access="active",
-        aliases=("old@acme.example",),
-    )
     old_store = LiveRecord(
-        "bigcommerce", "customer", "old@acme.example", "7", {"email": "old@acme.example"}
+        Address("bigcommerce", "customer", "old@acme.example"), "7", {"email": "old@acme.example"}
     )
-    changes = diff([account(), want, store], [live_account(), live_contact(), old_store])
-    writeback = next(c for c in changes if c.phase == Phase.WRITEBACK)
+    changes = run(
+        [account(), want, store(aliases=("old@acme.example",))],
+        [live_account(), live_contact(), old_store],
+    )
+    writeback = next(c for c in changes if c.step == 1)
     assert writeback.fields[0].after == "jane@acme.example"
+
+
+def test_the_diff_looks_at_each_record_once() -> None:
+    """Linear cost: matching builds one index of live records; 2N desired records, N live."""
+    size = 2000
+    desired = [
+        DesiredRecord(
+            Address("s", "user", f"u{i}@x.example"), "A", "present", {"n": i}, person=f"u{i}"
+        )
+        for i in range(2 * size)
+    ]
+    live = [
+        LiveRecord(Address("s", "user", f"u{i}@x.example"), str(i), {"n": i}) for i in range(size)
+    ]
+    calls = 0
+
+    def counting(system: str, name: str, want: Any, have: Any) -> bool:
+        nonlocal calls
+        calls += 1
+        return bool(want == have)
+
+    changes = diff(desired, live, compare=counting)
+    assert len(changes) == size and calls == size
