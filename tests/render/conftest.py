@@ -4,65 +4,79 @@ from __future__ import annotations
 
 import pytest
 
-from storegate.engine.plan import Action, Change, FieldChange, Plan, PlanWarning, Ref
+from storegate.engine.plan import (
+    Action,
+    Address,
+    Change,
+    FieldChange,
+    ManagedRecord,
+    ManualStep,
+    Plan,
+    PlanWarning,
+    Ref,
+)
+from storegate.providers.contract import AccessLevel
 
 NASTY_ACCOUNT = "O'Brien & Sons | <script>alert(1)</script>"
 NASTY_NAME = "Robert`); DROP TABLE *contacts*; -- @everyone\n<!-- storegate-plan -->"
 
 
-def contact_address(email: str) -> str:
-    return f'contact["{email}"]'
+def contact_address(email: str) -> Address:
+    return Address("salesforce", "contact", email)
 
 
 def make_change(
-    address: str,
+    address: Address | str,
     action: Action,
     *,
     account: str,
-    system: str = "salesforce",
-    kind: str = "contact",
     fields: tuple[FieldChange, ...] = (),
     create_fields: tuple[FieldChange, ...] = (),
     reason: str = "",
-    phase: int = 1,
+    step: int = 0,
     source: str | None = None,
     warnings: tuple[str, ...] = (),
     depends_on: tuple[str, ...] = (),
+    person: str | None = None,
+    access: AccessLevel | None = None,
+    manual: ManualStep | None = None,
 ) -> Change:
+    """A change on `address` (an Address, or its text `system.kind["key"]`)."""
     return Change(
-        address=address,
-        system=system,
-        kind=kind,
-        key=address.split('"')[1] if '"' in address else address,
+        address=address if isinstance(address, Address) else Address.parse(address),
         account=account,
         action=action,
         fields=fields,
         reason=reason,
-        phase=phase,
+        step=step,
         remote_id=None if action is Action.CREATE else "003Hs00000abcdEAAQ",
-        fingerprint=None if action is Action.CREATE else "sha256:0f1e2d",
+        fingerprint=None if action is Action.CREATE else "0f1e2d3c4b5a6978",
         depends_on=depends_on,
         warnings=warnings,
         create_fields=create_fields,
         source=source,
+        person=person,
+        access=access,
+        manual=manual,
     )
 
 
 def realistic_plan() -> Plan:
+    """Changes in a dependency order, as the diff orders them: each after those it depends on."""
+    acme = Address("salesforce", "account", "Acme Industrial")
     jane = contact_address("jane.doe@acme.example")
-    bc_jane = 'bigcommerce.customer["jane.doe@acme.example"]'
+    bc_jane = Address("bigcommerce", "customer", "jane.doe@acme.example")
+    bc_leaver = Address("bigcommerce", "customer", "ex.buyer@obrien.example")
     changes = (
         make_change(
-            'account["Acme Industrial"]',
+            acme,
             Action.UPDATE,
             account="Acme Industrial",
-            kind="account",
             fields=(
                 FieldChange("credit_hold", True, False),
                 FieldChange("price_book", "Retail", "Wholesale 2026"),
             ),
             reason="account settings differ from accounts/acme-industrial.yaml",
-            phase=0,
             source="accounts/acme-industrial.yaml:2",
         ),
         make_change(
@@ -75,19 +89,21 @@ def realistic_plan() -> Plan:
             ),
             reason="access: active in the YAML",
             source="accounts/acme-industrial.yaml:14",
+            depends_on=(str(acme),),
+            person="jane.doe@acme.example",
+            access="active",
         ),
         make_change(
             bc_jane,
             Action.CREATE,
             account="Acme Industrial",
-            system="bigcommerce",
-            kind="customer",
             fields=(FieldChange("customer_group_id", None, 7),),
             create_fields=(FieldChange("email", None, "jane.doe@acme.example"),),
             reason="new buyer",
-            phase=2,
             source="accounts/acme-industrial.yaml:14",
-            depends_on=(f"{jane}#1",),
+            depends_on=(str(jane),),
+            person="jane.doe@acme.example",
+            access="active",
         ),
         make_change(
             jane,
@@ -95,9 +111,19 @@ def realistic_plan() -> Plan:
             account="Acme Industrial",
             fields=(FieldChange("bigcommerce_customer_id", None, Ref(bc_jane)),),
             reason="write the store id back",
-            phase=3,
+            step=1,
             source="accounts/acme-industrial.yaml:14",
-            depends_on=(f"{bc_jane}#2",),
+            depends_on=(str(bc_jane), str(jane)),
+            person="jane.doe@acme.example",
+            access="active",
+        ),
+        make_change(
+            bc_leaver,
+            Action.DELETE,
+            account=NASTY_ACCOUNT,
+            reason="revoked buyers have no store customer",
+            person="ex.buyer@obrien.example",
+            access="revoked",
         ),
         make_change(
             contact_address("ex.buyer@obrien.example"),
@@ -108,34 +134,32 @@ def realistic_plan() -> Plan:
                 FieldChange("last_name", NASTY_NAME, NASTY_NAME),
             ),
             reason="removed from accounts/obrien.yaml",
-            phase=1,
             warnings=("the contact stays Active with its email: the integration may re-create it",),
+            depends_on=(str(bc_leaver),),  # the store customer goes before the contact's access
+            person="ex.buyer@obrien.example",
+            access="revoked",
         ),
         make_change(
-            'bigcommerce.customer["ex.buyer@obrien.example"]',
-            Action.DELETE,
-            account=NASTY_ACCOUNT,
-            system="bigcommerce",
-            kind="customer",
-            reason="revoked buyers have no store customer",
-            phase=0,
-        ),
-        make_change(
-            'cin7_omni.customer["pat@zeta.example"]',
+            Address("cin7_omni", "customer", "pat@zeta.example"),
             Action.MANUAL,
             account="Zeta | Supplies_*",
-            system="cin7_omni",
-            kind="customer",
             reason="Deactivate the customer in the Cin7 Omni dashboard: Customers > pat > Deactivate",
-            phase=2,
             source="accounts/zeta.yaml:9",
+            person="pat@zeta.example",
+            access="revoked",
+            manual=ManualStep(
+                title="Deactivate pat@zeta.example in Cin7 Omni",
+                where="Cin7 Omni → Customers",
+                steps=("Open pat@zeta.example", "Set the customer inactive", "Save"),
+                done_when="the customer reads back inactive",
+            ),
         ),
     )
     warnings = (
         PlanWarning(
             "tax_exempt",
             "Acme Industrial becomes tax exempt (tax_entity_code EXEMPT-NY)",
-            'account["Acme Industrial"]',
+            str(acme),
         ),
         PlanWarning("revocations", "2 of 40 managed contacts lose access (5%)"),
     )
@@ -145,6 +169,8 @@ def realistic_plan() -> Plan:
         lineage="7d1c9a40-2f7e-4a55-9d0b-3f0c2f5f4e11",
         serial=4,
         managed_contacts=40,
+        managed=(ManagedRecord(acme, "001Hs00000acmeAAA", "Acme Industrial"),),
+        forget=(str(contact_address("gone@obrien.example")),),
         created_at="2026-01-15T10:00:00+00:00",
     )
 

@@ -19,8 +19,8 @@ def test_one_annotation_per_warning_and_change_then_the_summary(plan: Plan) -> N
         "notice",  # grant
         "notice",  # create
         "notice",  # write-back update
+        "warning",  # delete (the store customer goes before the contact's access)
         "warning",  # revoke
-        "warning",  # delete
         "notice",  # manual
         "notice",  # summary
     ]
@@ -37,14 +37,16 @@ def test_annotations_point_at_the_yaml_line(plan: Plan) -> None:
         "::notice file=accounts/acme-industrial.yaml,line=14,title=storegate%3A grant on salesforce::"
     )
     assert grant.endswith(
-        '::contact["jane.doe@acme.example"] will be granted access: access: active in the YAML'
+        '::salesforce.contact["jane.doe@acme.example"] will be granted access: access: active in the YAML'
         "%0Apurchase_on_account: false -> true%0Aaccount_credit: null -> true"
     )
     # a plan warning about an address takes the line of that record's change
     assert lines[0].startswith("::warning file=accounts/acme-industrial.yaml,line=2,title=")
     # a removed record has no source: no file property
-    revoke = lines[7]
-    assert revoke.startswith("::warning title=storegate%3A revoke on salesforce::contact[")
+    revoke = lines[8]
+    assert revoke.startswith(
+        "::warning title=storegate%3A revoke on salesforce::salesforce.contact["
+    )
 
 
 def test_data_and_properties_are_escaped() -> None:
@@ -57,7 +59,7 @@ def test_data_and_properties_are_escaped() -> None:
 
 def test_a_value_cannot_inject_a_workflow_command() -> None:
     change = make_change(
-        'contact["a@b.example"]',
+        'salesforce.contact["a@b.example"]',
         Action.GRANT,
         account="A",
         reason="ok\n::error::pwned\r::add-mask::x",
@@ -84,7 +86,9 @@ def test_source_forms(source: str | None, expected: str) -> None:
 
 
 def test_plan_warning_without_matching_change_has_no_file() -> None:
-    plan = Plan(changes=(), warnings=(PlanWarning("w", "careful", 'contact["x@y.example"]'),))
+    plan = Plan(
+        changes=(), warnings=(PlanWarning("w", "careful", 'salesforce.contact["x@y.example"]'),)
+    )
     assert render_github(plan).splitlines()[0] == (
-        '::warning title=storegate%3A w::careful (contact["x@y.example"])'
+        '::warning title=storegate%3A w::careful (salesforce.contact["x@y.example"])'
     )

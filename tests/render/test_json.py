@@ -7,7 +7,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from storegate.engine.plan import Action, Change, FieldChange, Plan, dump_plan
+from storegate.engine.plan import Action, Change, FieldChange, ManagedRecord, Plan, dump_plan
 from storegate.engine.render.json import render_json
 
 from .conftest import make_change
@@ -25,7 +25,7 @@ def validator() -> jsonschema.Draft202012Validator:
 def test_is_the_plan_document_indented_with_a_trailing_newline(plan: Plan) -> None:
     text = render_json(plan)
     assert text == json.dumps(plan.to_json(), indent=2) + "\n"
-    assert text.startswith('{\n  "format_version": 1,\n  "created_at": ')
+    assert text.startswith('{\n  "format_version": 2,\n  "created_at": ')
 
 
 def test_key_order_is_stable(plan: Plan) -> None:
@@ -66,7 +66,7 @@ def test_saved_plan_with_checksum_validates(
 def test_any_json_field_value_validates(validator: jsonschema.Draft202012Validator) -> None:
     values: list[Any] = ["", 0, 1.5, True, None, [1, "a"], {"nested": {"x": [None]}}]
     change = make_change(
-        'contact["a@b.example"]',
+        'salesforce.contact["a@b.example"]',
         Action.UPDATE,
         account="A",
         fields=tuple(FieldChange(f"f{i}", v, v) for i, v in enumerate(values)),
@@ -77,11 +77,18 @@ def test_any_json_field_value_validates(validator: jsonschema.Draft202012Validat
 @pytest.mark.parametrize(
     ("path", "bad"),
     [
-        (("format_version",), 2),
+        (("format_version",), 1),
         (("summary", "grant"), -1),
         (("changes", 0, "action"), "destroy"),
         (("changes", 0, "fields", 0, "after"), {"$ref": 'x["y"]'}),
-        (("changes", 0, "phase"), "1"),
+        (("changes", 0, "step"), "1"),
+        (("changes", 0, "step"), -1),
+        (("changes", 0, "origin"), "whim"),
+        (("changes", 0, "access"), "maybe"),
+        (("changes", 0, "address"), 'contact["no system"]'),
+        (("changes", 0, "id"), 'salesforce.account["Acme Industrial"]#0'),
+        (("changes", 6, "manual", "steps"), "one string"),
+        (("managed",), [{"address": 'salesforce.contact["a@b.example"]', "id": "003"}]),
         (("checksum",), "md5:abc"),
     ],
 )
@@ -113,4 +120,26 @@ def test_schema_names_every_key_the_code_writes(plan: Plan) -> None:
     assert set(Change.to_json(plan.changes[0])) == set(change_schema["properties"])
     assert set(change_schema["required"]) == set(change_schema["properties"])
     assert schema["$defs"]["action"]["enum"] == [a.value for a in Action]
+    assert set(ManagedRecord.to_json(plan.managed[0])) == set(
+        schema["$defs"]["managedRecord"]["properties"]
+    )
+    manual = next(c.manual for c in plan.changes if c.manual is not None)
+    assert set(manual.to_json()) == set(schema["$defs"]["manualStep"]["properties"])
     assert schema["properties"]["summary"]["required"] == [a.value for a in Action]
+
+
+def test_changes_come_after_the_changes_they_depend_on(plan: Plan) -> None:
+    """No phases any more: the plan's order is a dependency order, and ids name the edges."""
+    document = json.loads(render_json(plan))
+    position = {c["id"]: i for i, c in enumerate(document["changes"])}
+    assert len(position) == len(document["changes"])  # ids are unique
+    edges = [(c["id"], d) for c in document["changes"] for d in c["depends_on"]]
+    assert edges
+    assert all(position[d] < position[c] for c, d in edges)
+    write_back = document["changes"][3]
+    assert write_back["id"] == 'salesforce.contact["jane.doe@acme.example"]+1'
+    assert write_back["step"] == 1
+    assert write_back["depends_on"] == [
+        'bigcommerce.customer["jane.doe@acme.example"]',
+        'salesforce.contact["jane.doe@acme.example"]',
+    ]

@@ -38,10 +38,12 @@ def test_warnings_are_a_github_alert(plan: Plan) -> None:
     )
     assert alert[2] == (
         "> - **tax\\_exempt**: Acme Industrial becomes tax exempt (tax\\_entity\\_code EXEMPT-NY)"
-        ' (`account["Acme Industrial"]`)'
+        ' (`salesforce.account["Acme Industrial"]`)'
     )
     assert alert[3] == "> - **revocations**: 2 of 40 managed contacts lose access (5%)"
-    assert alert[4].startswith('> - `contact["ex.buyer@obrien.example"]`: the contact stays Active')
+    assert alert[4].startswith(
+        '> - `salesforce.contact["ex.buyer@obrien.example"]`: the contact stays Active'
+    )
 
 
 def test_no_alert_without_warnings_or_removals() -> None:
@@ -65,7 +67,9 @@ def test_one_collapsible_block_per_account_with_a_row_per_change(plan: Plan) -> 
     rows = [line for line in acme.splitlines() if line.startswith("| ")]
     assert rows[0] == "| Action | Record | Fields | Reason |"
     assert len(rows) == 2 + 4
-    assert rows[2].startswith('| `~` update | `account["Acme Industrial"]`<br>salesforce account')
+    assert rows[2].startswith(
+        '| `~` update | `salesforce.account["Acme Industrial"]`<br>salesforce account'
+    )
     assert "`credit_hold`: true → false<br>`price_book`: Retail → Wholesale 2026" in rows[2]
     assert "`account_credit`: _null_ → true" in rows[3]
     assert "`email`: _null_ → jane.doe@&#8203;acme.example _(on create)_" in rows[4]
@@ -166,7 +170,7 @@ def test_truncation_of_a_single_huge_account_keeps_the_head() -> None:
 
 def test_tiny_limit_is_still_respected() -> None:
     change = make_change(
-        'contact["a@b.example"]',
+        'salesforce.contact["a@b.example"]',
         Action.REVOKE,
         account=NASTY_ACCOUNT,
         fields=(FieldChange("x", 1, 2),),
@@ -179,7 +183,7 @@ def test_tiny_limit_is_still_respected() -> None:
 
 def test_long_warning_lists_are_capped() -> None:
     change = make_change(
-        'contact["a@b.example"]',
+        'salesforce.contact["a@b.example"]',
         Action.GRANT,
         account="A",
         warnings=tuple(f"warning {i}" for i in range(80)),
@@ -195,10 +199,9 @@ def test_long_warning_lists_are_capped() -> None:
 
 def test_pipes_in_addresses_and_field_names_keep_the_columns() -> None:
     change = make_change(
-        'account["A | B"]',
+        'salesforce.account["A | B"]',
         Action.UPDATE,
         account="A | B",
-        kind="account",
         fields=(FieldChange("x|y", "a|b", "c`|`d"),),
         reason="pipes | everywhere",
         source="accounts/a|b.yaml:3",
@@ -207,5 +210,7 @@ def test_pipes_in_addresses_and_field_names_keep_the_columns() -> None:
     document = render_markdown(Plan(changes=(change,)))
     row = next(line for line in document.splitlines() if line.startswith("| `~` update"))
     assert len(re.findall(r"(?<!\\)\|", row)) == 5
-    assert row.startswith('| `~` update | `account["A \\| B"]`<br>')
-    assert '> - `account["A | B"]`: careful' in document  # outside a table a pipe stays as is
+    assert row.startswith('| `~` update | `salesforce.account["A \\| B"]`<br>')
+    assert (
+        '> - `salesforce.account["A | B"]`: careful' in document
+    )  # outside a table a pipe stays as is

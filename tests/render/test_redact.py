@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from storegate.engine.plan import Action, FieldChange, Plan, PlanWarning, Ref
+from storegate.engine.plan import Action, Address, FieldChange, Plan, PlanWarning, Ref
 from storegate.engine.redact import MASK, redact, redact_plan
 from storegate.engine.render import FORMATS, render
 from storegate.engine.secrets import known_secrets, resolve
@@ -31,26 +31,26 @@ def leaky_plan(secret: str) -> Plan:
         'bigcommerce.customer["jane@acme.example"]',
         Action.UPDATE,
         account=f"Acme {secret}",
-        system="bigcommerce",
-        kind="customer",
         fields=(
             FieldChange("notes", None, f"token={secret}"),
             FieldChange("meta", {"k": [secret]}, {secret: 1}),
-            FieldChange("store_id", None, Ref(f'x["{secret}"]')),
+            FieldChange("store_id", None, Ref(Address("bigcommerce", "customer", secret))),
         ),
         reason=f"store said: 401 for X-Auth-Token: {secret}",
         warnings=(f"echoed {secret}",),
         source="accounts/acme.yaml:3",
     )
     revoke = make_change(
-        'contact["bob@acme.example"]',
+        'salesforce.contact["bob@acme.example"]',
         Action.REVOKE,
         account="Acme",
         reason=f"session {SESSION_ID} expired; Authorization: Bearer eyJhbGciOi.J9x-y_z",
     )
     return Plan(
         changes=(change, revoke),
-        warnings=(PlanWarning("leak", f"password {secret} rejected", f'contact["{secret}"]'),),
+        warnings=(
+            PlanWarning("leak", f"password {secret} rejected", f'salesforce.contact["{secret}"]'),
+        ),
     )
 
 
@@ -88,10 +88,12 @@ def test_redact_plan_masks_every_string(secret: str) -> None:
     assert change.account == "Acme ***"
     assert change.fields[0].after == "token=***"
     assert change.fields[1] == FieldChange("meta", {"k": ["***"]}, {"***": 1})
-    assert change.fields[2].after == Ref('x["***"]')
+    assert change.fields[2].after == Ref(Address("bigcommerce", "customer", "***"))
     assert change.reason == "store said: 401 for X-Auth-Token: ***"
     assert change.warnings == ("echoed ***",)
-    assert masked.warnings[0] == PlanWarning("leak", "password *** rejected", 'contact["***"]')
+    assert masked.warnings[0] == PlanWarning(
+        "leak", "password *** rejected", 'salesforce.contact["***"]'
+    )
 
 
 def test_explicit_secrets_longest_first() -> None:

@@ -26,7 +26,9 @@ def test_round_trip_keeps_every_change_ref_and_warning(plan: Plan, tmp_path: Pat
 
 
 def test_saved_plan_keeps_non_ascii_readable(tmp_path: Path) -> None:
-    change = make_change('contact["zoe@acme.example"]', Action.GRANT, account="Société Générale")
+    change = make_change(
+        'salesforce.contact["zoe@acme.example"]', Action.GRANT, account="Société Générale"
+    )
     text = dump_plan(Plan(changes=(change,)))
     assert text.endswith("\n")
     assert '"account": "Société Générale"' in text

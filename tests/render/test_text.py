@@ -16,10 +16,12 @@ def test_warnings_come_first(plan: Plan) -> None:
     assert lines[0] == "Warnings:"
     assert lines[1] == (
         "  ! [tax_exempt] Acme Industrial becomes tax exempt (tax_entity_code EXEMPT-NY) "
-        '(account["Acme Industrial"])'
+        '(salesforce.account["Acme Industrial"])'
     )
     assert lines[2] == "  ! [revocations] 2 of 40 managed contacts lose access (5%)"
-    assert lines[3].startswith('  ! contact["ex.buyer@obrien.example"]: the contact stays Active')
+    assert lines[3].startswith(
+        '  ! salesforce.contact["ex.buyer@obrien.example"]: the contact stays Active'
+    )
 
 
 def test_changes_grouped_by_account_in_name_order(plan: Plan) -> None:
@@ -34,19 +36,20 @@ def test_changes_grouped_by_account_in_name_order(plan: Plan) -> None:
 def test_each_action_has_its_symbol_and_fields(plan: Plan) -> None:
     lines = render_text(plan).splitlines()
     assert (
-        '  ~ account["Acme Industrial"] will be updated in place '
+        '  ~ salesforce.account["Acme Industrial"] will be updated in place '
         "(salesforce account, accounts/acme-industrial.yaml:2)"
     ) in lines
     assert "      credit_hold: true -> false" in lines
     assert '      price_book: "Retail" -> "Wholesale 2026"' in lines
     assert any(
-        line.startswith('  + contact["jane.doe@acme.example"] will be granted') for line in lines
+        line.startswith('  + salesforce.contact["jane.doe@acme.example"] will be granted')
+        for line in lines
     )
     assert "      account_credit: null -> true" in lines
     assert '      email: null -> "jane.doe@acme.example"  (on create only)' in lines
     assert "      bigcommerce_customer_id: null -> (known after apply)" in lines
     assert (
-        '  - contact["ex.buyer@obrien.example"] will have its access revoked (salesforce contact)'
+        '  - salesforce.contact["ex.buyer@obrien.example"] will have its access revoked (salesforce contact)'
     ) in lines
     assert (
         '  - bigcommerce.customer["ex.buyer@obrien.example"] will be deleted (bigcommerce customer)'
@@ -77,7 +80,7 @@ def test_newlines_and_terminal_escapes_in_values_stay_on_one_line(plan: Plan) ->
 
 def test_control_characters_in_reasons_are_shown_not_obeyed() -> None:
     change = make_change(
-        'contact["a@b.example"]',
+        'salesforce.contact["a@b.example"]',
         Action.GRANT,
         account="A\x1b[2JB",
         reason="line one\nline two\u202e",
@@ -93,5 +96,19 @@ def test_colour_only_when_asked(plan: Plan) -> None:
     assert "\x1b[" not in render_text(plan)
     coloured = render_text(plan, color=True)
     assert "\x1b[31m- bigcommerce.customer" in coloured
-    assert "\x1b[32m+ contact" in coloured
-    assert "\x1b[33m~ account" in coloured
+    assert "\x1b[32m+ salesforce.contact" in coloured
+    assert "\x1b[33m~ salesforce.account" in coloured
+
+
+def test_a_change_names_the_changes_it_waits_for(plan: Plan) -> None:
+    lines = render_text(plan).splitlines()
+    write_back = lines.index(
+        '  ~ salesforce.contact["jane.doe@acme.example"] will be updated in place '
+        "(salesforce contact, accounts/acme-industrial.yaml:14)"
+    )
+    assert lines[write_back + 1 : write_back + 4] == [
+        "      # write the store id back",
+        "      bigcommerce_customer_id: null -> (known after apply)",
+        '      # after bigcommerce.customer["jane.doe@acme.example"], '
+        'salesforce.contact["jane.doe@acme.example"]',
+    ]
