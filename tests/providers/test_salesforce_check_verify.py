@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from storegate.engine.errors import SchemaMismatch
-from storegate.providers.contract import Address, DesiredRecord, LiveRecord, Scope
+from storegate.providers.contract import AccessLevel, Address, DesiredRecord, LiveRecord, Scope
 from storegate.sandbox.admin import SandboxAdmin
 from tests.providers.test_salesforce_support import calls_to, change, seed_records, sf_provider
 
@@ -138,13 +138,13 @@ def test_recreation_warning_only_for_a_revoked_active_cpq_contact_with_an_email(
     def live(status: str | None, email: str | None) -> LiveRecord:
         return LiveRecord(address, "003X", {"email": email, "contact_status": status})
 
-    def desired(access: str = "revoked", **fields: object) -> DesiredRecord:
+    def desired(access: AccessLevel = "revoked", **fields: object) -> DesiredRecord:
         return DesiredRecord(
             address,
             "Acme",
             "present",
             {"ecommerce_enabled": access == "active", **fields},
-            access=access,  # type: ignore[arg-type]
+            access=access,
             person=address.key,
         )
 

@@ -6,21 +6,28 @@ import pytest
 
 from storegate.engine.errors import SafetyRefused
 from storegate.engine.model import SafetyPolicy
-from storegate.engine.plan import Action, Change, Plan
+from storegate.engine.plan import Action, Address, Change, ManualStep, Plan
 from storegate.engine.safety import assess, enforce, warnings
+from storegate.providers.contract import AccessLevel
 
 
-def change(email: str, action: Action, system: str = "salesforce", kind: str = "contact") -> Change:
+def change(
+    email: str,
+    action: Action,
+    system: str = "salesforce",
+    kind: str = "contact",
+    *,
+    access: AccessLevel | None = None,
+) -> Change:
+    """A change to the record carrying `email`'s access (safety counts people, not records)."""
     return Change(
-        address=f'{system}.{kind}["{email}"]',
-        system=system,
-        kind=kind,
-        key=email,
+        address=Address(system, kind, email),
         account="Acme Industrial",
         action=action,
         fields=(),
         reason="test",
-        phase=60,
+        person=email,
+        access=access,
     )
 
 
@@ -156,3 +163,45 @@ def test_warnings_carry_codes_and_say_apply_will_refuse() -> None:
     assert [w.code for w in shown] == ["SAFETY002", "SAFETY003"]
     assert all(w.message.startswith("apply will refuse:") for w in shown)
     assert warnings(assess(revoking(1, managed=20), policy())) == []
+
+
+def test_a_manual_revocation_counts_and_a_manual_grant_does_not() -> None:
+    step = ManualStep("Deactivate the customer", "Cin7 Omni → Customers", ("Deactivate",))
+
+    def manual(email: str, access: AccessLevel) -> Change:
+        return Change(
+            address=Address("cin7_omni", "customer", email),
+            account="Acme Industrial",
+            action=Action.MANUAL,
+            fields=(),
+            reason="no API",
+            person=email,
+            access=access,
+            manual=step,
+        )
+
+    plan = Plan(
+        changes=(
+            manual("gone@acme.example", "revoked"),
+            change("gone@acme.example", Action.REVOKE),
+            manual("new@acme.example", "active"),
+        ),
+        managed_contacts=100,
+    )
+    report = assess(plan, policy(protected=["gone@acme.example", "new@acme.example"]))
+    assert report.removals == 1
+    assert report.protected_hits == ["gone@acme.example"]
+
+
+def test_a_removal_that_carries_no_person_is_not_a_contact_losing_access() -> None:
+    account = Change(
+        address=Address("salesforce", "account", "Acme Industrial"),
+        account="Acme Industrial",
+        action=Action.REVOKE,
+        fields=(),
+        reason="account deactivated",
+        access="revoked",
+    )
+    report = assess(Plan(changes=(account,), managed_contacts=10), policy(max_revocations=0))
+    assert report.removals == 0
+    assert not report.exceeded
