@@ -11,9 +11,10 @@ revoked anything. A backend stores the entries a write carries together with tha
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, cast, get_args
 
@@ -41,7 +42,16 @@ class ResourceState:
     attributes: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # What dataclasses.asdict gives, at a quarter of its cost (it runs per resource per write).
+        return {
+            "address": self.address,
+            "system": self.system,
+            "kind": self.kind,
+            "key": self.key,
+            "id": self.id,
+            "account": self.account,
+            "attributes": copy.deepcopy(self.attributes),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ResourceState:

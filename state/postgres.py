@@ -47,7 +47,7 @@ from storegate.state.base import (
     check_adoptable,
     now_utc,
 )
-from storegate.state.codec import MalformedState, decode, encode
+from storegate.state.codec import MalformedState, decode
 from storegate.state.history import provenance
 from storegate.state.lockfile import current_user
 from storegate.state.postgres_schema import ensure_schema
@@ -373,7 +373,7 @@ class PostgresStateBackend:
             VALUES (%s, %s, %s, %s, %s::jsonb)
             ON CONFLICT (repo) DO NOTHING
             """,
-            (self.repo, document.lineage, document.serial, document.version, encode(document)),
+            (self.repo, document.lineage, document.serial, document.version, _compact(document)),
         )
         return cursor.rowcount == 1
 
@@ -384,7 +384,7 @@ class PostgresStateBackend:
             SET lineage = %s, serial = %s, version = %s, document = %s::jsonb, updated_at = now()
             WHERE repo = %s
             """,
-            (document.lineage, document.serial, document.version, encode(document), self.repo),
+            (document.lineage, document.serial, document.version, _compact(document), self.repo),
         )
 
     def _insert_history(
@@ -513,6 +513,11 @@ class PostgresStateBackend:
     def _fail(self, doing: str, exc: psycopg.Error) -> NoReturn:
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise StateError(f"{self._where}: cannot {doing}: {self._scrub(detail)}") from None
+
+
+def _compact(document: StateDocument) -> str:
+    """The document as the codec shapes it, without the file's indentation (jsonb drops it)."""
+    return json.dumps(document.to_json(), ensure_ascii=False, separators=(",", ":"))
 
 
 def _entry(row: Sequence[Any]) -> HistoryEntry:

@@ -79,8 +79,9 @@ def _major(bindir: Path) -> int:
 
 
 class PostgresServer:
-    def __init__(self, binaries: Binaries) -> None:
+    def __init__(self, binaries: Binaries, settings: dict[str, str] | None = None) -> None:
         self.binaries = binaries
+        self.settings = {**SERVER_SETTINGS, **(settings or {})}
         self.root = Path(tempfile.mkdtemp(prefix="storegate-pg-"))
         self.data = self.root / "data"
         self.socket_dir = self.root / "socket"
@@ -173,7 +174,7 @@ class PostgresServer:
     # ------------------------------------------------------------ internals
 
     def _configure(self) -> None:
-        settings = dict(SERVER_SETTINGS)
+        settings = dict(self.settings)
         settings["port"] = str(self.port)
         settings["unix_socket_directories"] = f"'{self.socket_dir}'"
         conf = self.data / "postgresql.conf"
