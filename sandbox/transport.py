@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -103,8 +104,23 @@ def _gateway(handle: Handle) -> type[cheroot_server.Gateway]:
 
 class _Server(cheroot_server.HTTPServer):
     def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
-        # TLS handshakes a client refuses and connections reset mid-request are routine here.
-        log.log(min(level, logging.DEBUG), "%s", msg, exc_info=traceback)
+        """cheroot's diagnostics into the `sandbox` logger. Socket and TLS errors (a handshake a
+        client refuses, plain HTTP on the HTTPS port, a connection reset mid-request) are routine
+        here and logged at DEBUG; anything else keeps cheroot's level."""
+        failure = sys.exc_info()[1]
+        if failure is None or isinstance(failure, OSError):
+            level = logging.DEBUG
+        log.log(level, "%s", msg, exc_info=traceback)
+
+
+class _LazyHandshakeAdapter(BuiltinSSLAdapter):
+    """cheroot's adapter shakes hands in the thread that accepts connections, so one client that
+    connects and says nothing would hold up every other for the socket timeout. Here the handshake
+    happens on the connection's first read, in its worker thread; a failed one ends only that
+    connection. (The WSGI `SSL_*` environ this skips is not used: the sandbox is no WSGI app.)"""
+
+    def wrap(self, sock: socket.socket) -> tuple[ssl.SSLSocket, dict[str, str]]:  # type: ignore[override]
+        return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), {}
 
 
 def _tls_adapter(ca: trustme.CA) -> BuiltinSSLAdapter:
@@ -114,7 +130,7 @@ def _tls_adapter(ca: trustme.CA) -> BuiltinSSLAdapter:
     with tempfile.TemporaryDirectory(prefix="storegate-sandbox-tls-") as folder:
         pem = Path(folder) / "server.pem"
         leaf.private_key_and_cert_chain_pem.write_to_path(str(pem))
-        adapter = BuiltinSSLAdapter(str(pem), str(pem))
+        adapter = _LazyHandshakeAdapter(str(pem), str(pem))
     adapter.context.minimum_version = ssl.TLSVersion.TLSv1_2
     return adapter
 

@@ -207,3 +207,26 @@ def test_the_transport_sets_tcp_nodelay_and_answers_through_its_handler(tmp_path
         assert seen[0].method == "POST" and seen[0].body == b"data"
     finally:
         server.stop()
+
+
+def test_a_client_that_never_starts_tls_does_not_hold_up_others(sandbox: Sandbox) -> None:
+    port = int(sandbox.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as silent:
+        context = ssl.create_default_context(cafile=str(sandbox.ca_path))
+        with httpx.Client(verify=context, timeout=5) as client:
+            assert client.get(sandbox.url + "/_sandbox/calls").status_code == 200
+        assert silent.fileno() >= 0
+
+
+def test_a_client_refusing_the_certificate_does_not_hurt_the_server(sandbox: Sandbox) -> None:
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(sandbox.url + "/_sandbox/calls")  # the system CAs do not trust the sandbox's
+    context = ssl.create_default_context(cafile=str(sandbox.ca_path))
+    assert httpx.get(sandbox.url + "/_sandbox/calls", verify=context).status_code == 200
+
+
+def test_plain_http_on_the_https_port_is_refused(sandbox: Sandbox) -> None:
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(sandbox.url.replace("https://", "http://") + "/_sandbox/calls", timeout=5)
+    context = ssl.create_default_context(cafile=str(sandbox.ca_path))
+    assert httpx.get(sandbox.url + "/_sandbox/calls", verify=context).status_code == 200
