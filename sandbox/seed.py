@@ -22,6 +22,8 @@ from storegate.sandbox.salesforce_meta import REFERENCE, ObjectSpec, Schema
 from storegate.sandbox.salesforce_records import BodyError, WriteError, Writer
 from storegate.sandbox.store import Record, Store
 
+# Sections handed to the emulator module of the same name (`seed(store, part)`).
+EMULATOR_SECTIONS = ("emporix", "adobe_commerce", "cin7_omni")
 # Parents before children, so lookups by name find what this seed creates.
 SALESFORCE_ORDER = ("Pricebook2", "s_c__Membership__c", "Account", "Contact")
 
@@ -34,11 +36,10 @@ def load_seed(store_or_dir: Store | Path, data: dict[str, Any]) -> dict[str, dic
     """Insert the seed's records; returns how many were created per system and type."""
     if not isinstance(data, dict):
         raise SeedError("a seed is a mapping with the keys 'salesforce' and/or 'bigcommerce'")
-    unknown = set(data) - {"salesforce", "bigcommerce"}
+    unknown = set(data) - {"salesforce", "bigcommerce", *EMULATOR_SECTIONS}
     if unknown:
-        raise SeedError(
-            f"unknown seed section(s) {', '.join(sorted(unknown))}; use salesforce or bigcommerce"
-        )
+        known = ", ".join(("salesforce", "bigcommerce", *EMULATOR_SECTIONS))
+        raise SeedError(f"unknown seed section(s) {', '.join(sorted(unknown))}; use {known}")
     owned = not isinstance(store_or_dir, Store)
     store = store_or_dir if isinstance(store_or_dir, Store) else Store(store_or_dir / "sandbox.db")
     try:
@@ -48,6 +49,9 @@ def load_seed(store_or_dir: Store | Path, data: dict[str, Any]) -> dict[str, dic
                 counts["salesforce"] = _seed_salesforce(store, data["salesforce"])
             if "bigcommerce" in data:
                 counts["bigcommerce"] = _seed_bigcommerce(store, data["bigcommerce"])
+            for name in EMULATOR_SECTIONS:
+                if name in data:
+                    counts[name] = _seed_emulator(store, name, data[name])
         return counts
     finally:
         if owned:
@@ -61,6 +65,19 @@ def _seed_bigcommerce(store: Store, part: Any) -> dict[str, int]:
         if exc.name != "storegate.sandbox.bigcommerce":
             raise
         raise SeedError("the seed has a 'bigcommerce' section but no BigCommerce emulator") from exc
+    result = module.seed(store, part)
+    return dict(result) if isinstance(result, dict) else {}
+
+
+def _seed_emulator(store: Store, name: str, part: Any) -> dict[str, int]:
+    """A section handed to `storegate.sandbox.<name>.seed(store, part)`."""
+    qualified = f"storegate.sandbox.{name}"
+    try:
+        module = importlib.import_module(qualified)
+    except ModuleNotFoundError as exc:
+        if exc.name != qualified:
+            raise
+        raise SeedError(f"the seed has a '{name}' section but no {name} emulator") from exc
     result = module.seed(store, part)
     return dict(result) if isinstance(result, dict) else {}
 
