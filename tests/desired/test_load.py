@@ -10,6 +10,8 @@ from storegate.engine.errors import InputError
 from storegate.engine.load import load_config, load_repo
 from storegate.engine.model import ACCOUNT_SETTINGS, PERMISSIONS, Location, managed_fields
 from storegate.engine.yaml_nodes import parse_yaml
+from storegate.providers.bigcommerce.config import BigCommerceSystem
+from storegate.providers.salesforce.config import SalesforceSystem
 from tests.desired.conftest import CONFIG, RepoFactory
 
 ACCOUNT = """\
@@ -83,8 +85,12 @@ def test_files_are_found_recursively_sorted_and_filtered(make_repo: RepoFactory)
 def test_load_config_returns_config_or_raises_with_problems(make_repo: RepoFactory) -> None:
     root = make_repo()
     config = load_config(root)
-    assert config.systems.salesforce.auth.type == "session"
-    assert config.systems.salesforce.model_fields_set == {"instance_url", "auth"}
+    salesforce = config.systems["salesforce"]
+    assert isinstance(salesforce, SalesforceSystem)
+    assert salesforce.auth.type == "session"
+    # `type` left out is the system's name, filled in before validation
+    assert salesforce.type == "salesforce"
+    assert salesforce.model_fields_set == {"type", "instance_url", "auth"}
     (root / "storegate.yaml").write_text(CONFIG.replace("type: session", "type: sesion"))
     with pytest.raises(InputError) as raised:
         load_config(root)
@@ -138,3 +144,39 @@ def test_structural_problems(text: str, line: int, message: str) -> None:
     [problem] = parsed.problems
     assert problem.line == line
     assert message in problem.message
+
+
+def test_systems_are_named_and_typed_and_accounts_list_their_stores(
+    make_repo: RepoFactory,
+) -> None:
+    config = CONFIG.replace(
+        "systems:\n", "repo: github.com/acme/store-access\nexclusive: true\nsystems:\n"
+    )
+    config += (
+        "  trade_shop:\n    type: bigcommerce\n    store_hash: env:H\n    access_token: env:T\n"
+    )
+    listed = ACCOUNT.replace(
+        "  membership: Gold\n",
+        "  membership: Gold\n  stores:\n    trade_shop: {}\n  exclusive: false\n"
+        "  store_removal: delete\n",
+    )
+    desired = load_repo(make_repo({"accounts/obrien.yaml": listed}, config)).desired
+    assert desired is not None
+    assert desired.config.repo == "github.com/acme/store-access"
+    assert desired.config.exclusive is True
+    assert list(desired.config.systems) == ["salesforce", "trade_shop"]
+    shop = desired.config.systems["trade_shop"]
+    assert isinstance(shop, BigCommerceSystem)
+    assert shop.store_hash == "env:H"
+    account = desired.accounts[0].file.account
+    assert account.exclusive is False
+    assert account.store_removal == "delete"
+    assert account.stores is not None and set(account.stores.model_fields_set) == {"trade_shop"}
+
+    # only configured store systems can serve an account: a misspelt one is located
+    misspelt = listed.replace("trade_shop: {}", "trade_shp: {}")
+    result = load_repo(make_repo({"accounts/obrien.yaml": misspelt}, config))
+    assert result.desired is None
+    [problem] = result.errors
+    assert (problem.path, problem.line) == ("accounts/obrien.yaml", 6)
+    assert "trade_shp" in problem.message

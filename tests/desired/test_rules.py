@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from storegate.engine.errors import InputError
 from storegate.engine.load import load_repo
 from storegate.engine.problems import Problem, Severity
 from storegate.engine.rules import check
+from storegate.engine.view import desired_view
+from storegate.providers.bigcommerce import BigCommerceProvider
+from storegate.providers.contract import DesiredContext
 from tests.desired.conftest import CONFIG, RepoFactory
 
 HEADER = "account:\n  name: {name}\n"
@@ -131,18 +139,32 @@ def test_protected_email_nobody_declares(make_repo: RepoFactory) -> None:
     assert "ghost@x.example" in problems[0].message
 
 
-def test_price_book_without_customer_group(make_repo: RepoFactory) -> None:
+def test_price_book_without_customer_group(
+    make_repo: RepoFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a repo rule any more (SG112 left the engine): BigCommerce refuses it at plan time."""
     config = CONFIG + (
         "  bigcommerce:\n    store_hash: env:H\n    access_token: env:T\n"
         "    customer_groups: {Wholesale 2026: 1}\n"
     )
+    buyer = "  - email: b@{}.example\n    access: active\n"
     files = {
-        "accounts/x.yaml": account("X", "  price_book: Wholesale 2026\n"),
-        "accounts/y.yaml": account("Y", "  price_book: Retail 2026\n"),
+        "accounts/x.yaml": account("X", "  price_book: Wholesale 2026\n", buyer.format("x")),
+        "accounts/y.yaml": account("Y", "  price_book: Retail 2026\n", buyer.format("y")),
     }
-    assert codes(found(make_repo, files, config)) == [
-        ("SG112", "accounts/y.yaml", 3, Severity.WARNING)
-    ]
+    result = load_repo(make_repo(files, config))
+    assert codes(result.problems) == []
+    assert result.desired is not None
+    monkeypatch.setenv("H", "store")
+    monkeypatch.setenv("T", "token")
+    settings = result.desired.config.systems["bigcommerce"]
+    store = BigCommerceProvider("bigcommerce", settings, Path(result.desired.root))
+    systems = {"bigcommerce": store.info()}
+    context = DesiredContext(desired_view(result.desired), (), systems)
+    with pytest.raises(InputError) as raised:
+        store.desired(context)
+    assert codes(raised.value.problems) == [("SG601", "accounts/y.yaml", 3, Severity.ERROR)]
+    assert "'Retail 2026'" in raised.value.problems[0].message
 
 
 def test_permissions_on_a_revoked_contact(make_repo: RepoFactory) -> None:
