@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from storegate.sandbox import salesforce_bulk
 from storegate.sandbox import salesforce_wire as wire
 from storegate.sandbox.http import Request, Response
 from storegate.sandbox.salesforce_auth import SalesforceAuth
@@ -481,6 +482,7 @@ def register(sandbox: Sandbox) -> None:
     sandbox.add_env("SF_USERNAME", auth.username)
     sandbox.add_env("SF_PASSWORD", auth.password)
     sandbox.add_env("SF_JWT_KEY_FILE", str(auth.key_path))
+    salesforce_bulk.register(sandbox, emulator.schema, emulator.writer)  # Bulk API 2.0 jobs
 
     def add(method: str, pattern: str, handler: Callable[[Request], Response], name: str) -> None:
         sandbox.router.add(wire.SYSTEM, method, pattern, handler, name)
