@@ -59,7 +59,8 @@ def _to_request(req: cheroot_server.HTTPRequest, body: bytes) -> Request:
 def _write(req: cheroot_server.HTTPRequest, response: Response) -> None:
     payload, content_type = response.encode()
     status = response.status
-    req.status = f"{status} {_reason(status)}".encode("latin-1")
+    # cheroot keeps the status line as bytes (its type stub says str).
+    req.status = f"{status} {_reason(status)}".encode("latin-1")  # type: ignore[assignment]
     headers = [
         (name.encode("latin-1"), value.encode("utf-8"))
         for name, value in response.headers.items()
@@ -119,7 +120,7 @@ class _LazyHandshakeAdapter(BuiltinSSLAdapter):
     happens on the connection's first read, in its worker thread; a failed one ends only that
     connection. (The WSGI `SSL_*` environ this skips is not used: the sandbox is no WSGI app.)"""
 
-    def wrap(self, sock: socket.socket) -> tuple[ssl.SSLSocket, dict[str, str]]:  # type: ignore[override]
+    def wrap(self, sock: socket.socket) -> tuple[ssl.SSLSocket, dict[str, str]]:
         return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), {}
 
 
@@ -149,7 +150,7 @@ class HttpsServer:
         server.ssl_adapter = _tls_adapter(ca)
         server.timeout = IDLE_TIMEOUT
         server.nodelay = True
-        server.keep_alive_conn_limit = None  # every client may keep its connections open
+        server.keep_alive_conn_limit = sys.maxsize  # every client may keep its connections open
         self._server = server
         self._thread: threading.Thread | None = None
 
