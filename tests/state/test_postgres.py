@@ -4,9 +4,11 @@ advisory lock's life, TLS settings and the password kept out of every message.""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import psycopg
 import pytest
+import trustme
 
 from storegate.engine.errors import StateError, StateLocked
 from storegate.engine.model import PostgresState
@@ -204,7 +206,7 @@ def test_the_server_is_named_without_the_password(postgres_dsn: str) -> None:
     assert postgres_dsn.split(":")[2].split("@")[0] not in described
 
 
-def test_tls_settings_reach_the_connection(postgres_dsn: str, tmp_path: object) -> None:
+def test_tls_settings_reach_the_connection(postgres_dsn: str) -> None:
     settings = ConnectionSettings(postgres_dsn, sslmode="disable", sslrootcert="/etc/ca.pem")
     with settings.connect("storegate test") as conn:
         assert "sslmode=disable" in conn.info.dsn
@@ -214,12 +216,27 @@ def test_tls_settings_reach_the_connection(postgres_dsn: str, tmp_path: object) 
         backend_for(postgres_dsn, sslmode="require").read()
 
 
-def test_storegate_yaml_opens_postgres_from_an_env_reference(
-    postgres_dsn: str, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+def test_verify_full_connects_over_tls_and_refuses_a_server_of_another_ca(
+    tls_postgres_server: tuple[PostgresServer, Path], tmp_path: Path
 ) -> None:
-    from pathlib import Path
+    server, ca_file = tls_postgres_server
+    dsn = server.dsn(server.create_database())
+    settings = ConnectionSettings(dsn, sslmode="verify-full", sslrootcert=str(ca_file))
+    with settings.connect("storegate test") as conn:
+        assert conn.pgconn.ssl_in_use
+    backend = PostgresStateBackend(settings, repo=REPO)
+    assert backend.write(document_with("jane.doe@acme.example"), 0).serial == 1
+    backend.close()
+    stranger = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(stranger))
+    with pytest.raises(StateError, match="certificate verify failed"):
+        backend_for(dsn, sslmode="verify-full", sslrootcert=str(stranger)).read()
 
-    root = Path(str(tmp_path))
+
+def test_storegate_yaml_opens_postgres_from_an_env_reference(
+    postgres_dsn: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = tmp_path
     monkeypatch.setenv("STATE_DSN", postgres_dsn)
     config = PostgresState.model_validate(
         {"type": "postgres", "dsn": "env:STATE_DSN", "sslmode": "prefer", "sslrootcert": "ca.pem"}
