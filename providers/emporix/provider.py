@@ -52,7 +52,7 @@ SELF_REGISTRATION = "emporix-self-registration"
 
 
 class EmporixProvider(BaseProvider):
-    type = "emporix"
+    TYPE = "emporix"
     SUPPORTS = frozenset({CUSTOMER, COMPANY})
     settings_model = EmporixSystem
     account_options_model = EmporixAccountOptions
