@@ -285,6 +285,8 @@ class SystemInfo:
     contact_kind: str | None
     """The record kind that gives a contact access in this system (None: it grants no access)."""
     holds_ids_of_stores: bool = False
+    account_kind: str | None = None
+    """The record kind that stands for an account in this system (a company), if any."""
 
 
 @dataclass(frozen=True)
@@ -688,6 +690,8 @@ class BaseProvider:
     CONTACT_KIND: ClassVar[str | None] = None
     """The record kind that gives a contact access in this system."""
     HOLDS_IDS_OF_STORES: ClassVar[bool] = False
+    ACCOUNT_KIND: ClassVar[str | None] = None
+    """The record kind that stands for an account here (a company), if any."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -696,7 +700,9 @@ class BaseProvider:
         return Address(self.name, kind, key)
 
     def info(self) -> SystemInfo:
-        return SystemInfo(self.name, self.TYPE, self.CONTACT_KIND, self.HOLDS_IDS_OF_STORES)
+        return SystemInfo(
+            self.name, self.TYPE, self.CONTACT_KIND, self.HOLDS_IDS_OF_STORES, self.ACCOUNT_KIND
+        )
 
     def serves(self, account: AccountSpec, *, unlisted: bool) -> bool:
         """Whether this store serves the account: listed under `account.stores`, or the file lists

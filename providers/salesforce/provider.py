@@ -45,6 +45,7 @@ class SalesforceProvider(BaseProvider):
     settings_model: ClassVar[type[SalesforceSystem]] = SalesforceSystem
     CONTACT_KIND: ClassVar[str | None] = "contact"
     HOLDS_IDS_OF_STORES: ClassVar[bool] = True
+    ACCOUNT_KIND: ClassVar[str | None] = "account"
 
     def __init__(
         self,

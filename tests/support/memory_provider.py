@@ -95,6 +95,7 @@ class MemoryProvider(BaseProvider):
     settings_model: ClassVar[type[MemorySettings]] = MemorySettings
     account_options_model: ClassVar[type[MemoryOptions]] = MemoryOptions
     CONTACT_KIND: ClassVar[str | None] = USER
+    ACCOUNT_KIND: ClassVar[str | None] = COMPANY
 
     def __init__(self, name: str, settings: MemorySettings, root: Path) -> None:
         super().__init__(name)
