@@ -36,6 +36,12 @@ def desired_customers(
         m.address.key: m.id for m in context.managed_in(system, KIND) if m.id is not None
     }
     crm = context.crm()
+
+    def crm_contact(key: str) -> tuple[Address, ...]:
+        """The CRM contact whose access this customer carries: created or granted first, and
+        (the edge turned round for removals) revoked only after the customer is gone."""
+        return (Address(crm.name, crm.contact_kind or "contact", key),) if crm else ()
+
     renamed: set[str] = set()
     for account, contact in context.desired.contacts():
         renamed.update(contact.previously)
@@ -44,7 +50,8 @@ def desired_customers(
         seen.add(contact.key)
         address = Address(system, KIND, contact.key)
         if contact.access != "active":
-            records.append(_absent(address, account.name, contact.access, None))
+            depends = crm_contact(contact.key)
+            records.append(_absent(address, account.name, contact.access, None, depends))
             continue
         fields = _customer_fields(settings, context, account, contact, problems)
         aliases = contact.previously
@@ -59,7 +66,6 @@ def desired_customers(
         }
         if "company" not in fields:
             create_fields["company"] = account.name  # display_name unmanaged: named once, on create
-        depends = (Address(crm.name, crm.contact_kind or "contact", contact.key),) if crm else ()
         records.append(
             DesiredRecord(
                 address=address,
@@ -71,13 +77,16 @@ def desired_customers(
                 aliases=aliases,
                 remote_id=remote_id,
                 create_fields=create_fields,
-                depends_on=depends,
+                depends_on=crm_contact(contact.key),
             )
         )
     # A managed key a contact now lists under `previously` is an email change, not a removal.
     for managed in context.managed_in(system, KIND):
         if managed.address.key not in seen and managed.address.key not in renamed:
-            records.append(_absent(managed.address, managed.account, "revoked", managed.id))
+            depends = crm_contact(managed.address.key)
+            records.append(
+                _absent(managed.address, managed.account, "revoked", managed.id, depends)
+            )
     if problems:
         raise InputError(problems)
     return records
@@ -135,7 +144,11 @@ def _customer_group(
 
 
 def _absent(
-    address: Address, account: str, access: AccessLevel, remote_id: str | None
+    address: Address,
+    account: str,
+    access: AccessLevel,
+    remote_id: str | None,
+    depends_on: tuple[Address, ...],
 ) -> DesiredRecord:
     return DesiredRecord(
         address=address,
@@ -145,4 +158,5 @@ def _absent(
         access=access,
         person=address.key,
         remote_id=remote_id,
+        depends_on=depends_on,
     )

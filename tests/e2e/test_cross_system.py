@@ -117,13 +117,17 @@ def test_grant_creates_store_customer_and_writes_its_ids_back(
 ) -> None:
     write_account(cpq_repo, {"ann": "active", "bob": "pending"})
     planned = plan_changes(storegate, cpq_repo)
-    by_phase = {(c["system"], c["phase"]): c for c in planned}
-    assert set(by_phase) == {("salesforce", 20), ("bigcommerce", 30), ("salesforce", 40)}
-    assert by_phase[("salesforce", 20)]["action"] == "grant"
-    assert by_phase[("salesforce", 40)]["depends_on"] == [
-        'bigcommerce.customer["ann@atech.example"]#30',
-        'salesforce.contact["ann@atech.example"]#20',
-    ]
+    contact = 'salesforce.contact["ann@atech.example"]'
+    customer = 'bigcommerce.customer["ann@atech.example"]'
+    write_back = contact + "+1"  # the contact's second change: the store's ids
+    # in apply order: the grant, then the store customer, then the ids written back
+    assert [c["id"] for c in planned] == [contact, customer, write_back]
+    grant, create, ids = planned
+    assert (grant["action"], grant["step"]) == ("grant", 0)
+    assert create["action"] == "create" and create["depends_on"] == [contact]
+    assert (ids["action"], ids["step"]) == ("update", 1)
+    assert ids["depends_on"] == [customer, contact]
+    assert {f["name"] for f in ids["fields"]} == {"ecommerce_customer_id", "ecommerce_user_id"}
 
     apply(storegate, cpq_repo)
 
@@ -187,7 +191,8 @@ def test_revoke_deletes_store_first_clears_salesforce_and_warns_of_recreation(
     planned = plan_changes(storegate, cpq_repo)
     delete = next(c for c in planned if c["action"] == "delete")
     revoke = next(c for c in planned if c["action"] == "revoke")
-    assert delete["phase"] < revoke["phase"] and delete["id"] in revoke["depends_on"]
+    # the store customer is deleted before the contact's access is revoked
+    assert planned.index(delete) < planned.index(revoke) and delete["id"] in revoke["depends_on"]
 
     output = apply(storegate, cpq_repo)
     assert "all revocations verified" in output

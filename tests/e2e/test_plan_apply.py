@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import httpx
 import jsonschema
@@ -178,7 +179,14 @@ def test_apply_without_tty_or_auto_approve_is_refused(repo: Path, storegate: Run
 def test_json_plan_validates_against_the_documented_schema(repo: Path, storegate: Run) -> None:
     plan = plan_json(storegate, repo)
     jsonschema.validate(plan, json.loads(SCHEMA.read_text(encoding="utf-8")))
-    assert plan["format_version"] == 1 and changes_of(plan)
+    assert plan["format_version"] == 2 and changes_of(plan)
+    # changes are in apply order: each after every change it depends on
+    position = {str(c["id"]): i for i, c in enumerate(changes_of(plan))}
+    edges = [
+        (str(c["id"]), str(d)) for c in changes_of(plan) for d in cast(list[str], c["depends_on"])
+    ]
+    assert edges
+    assert all(position[d] < position[c] for c, d in edges)
 
 
 def test_missing_credentials_give_one_line_and_no_secret(

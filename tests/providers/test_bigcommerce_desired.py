@@ -98,6 +98,11 @@ def test_pending_and_revoked_contacts_are_absent(provider: BigCommerceProvider) 
     assert records["pending@acme.example"].access == "pending"
     assert records["gone@acme.example"].intent == "absent"
     assert records["gone@acme.example"].access == "revoked"
+    # the customer goes before the Salesforce contact loses access (the engine turns the edge round)
+    assert records["gone@acme.example"].depends_on == (
+        Address("salesforce", "contact", "gone@acme.example"),
+    )
+    assert records["pending@acme.example"].person == "pending@acme.example"
 
 
 def test_company_falls_back_to_name_and_unmanaged_price_book(provider: BigCommerceProvider) -> None:
@@ -155,6 +160,7 @@ def test_managed_ids_aliases_and_removed_contacts(provider: BigCommerceProvider)
     left = records["left@acme.example"]
     assert (left.intent, left.access, left.remote_id) == ("absent", "revoked", "42")
     assert left.person == "left@acme.example"
+    assert left.depends_on == (Address("salesforce", "contact", "left@acme.example"),)
 
 
 def test_unmapped_price_book_is_an_input_error_at_its_line(provider: BigCommerceProvider) -> None:
