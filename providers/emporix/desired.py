@@ -100,10 +100,11 @@ class DesiredBuilder:
     # ------------------------------------------------------------------ the company
 
     def _company(self, account: AccountSpec) -> DesiredRecord:
-        salesforce_id = account.salesforce_id or self._crm_ids.get(("account", account.name))
+        crm_kind = (self.crm.account_kind if self.crm else None) or "account"
+        salesforce_id = account.salesforce_id or self._crm_ids.get((crm_kind, account.name))
         depends: tuple[Address, ...] = ()
         if self.crm is not None:
-            depends = (Address(self.crm.name, "account", account.name),)
+            depends = (Address(self.crm.name, crm_kind, account.name),)
         return DesiredRecord(
             address=Address(self.name, COMPANY, account.name),
             account=account.name,

@@ -57,6 +57,7 @@ class EmporixProvider(BaseProvider):
     settings_model = EmporixSystem
     account_options_model = EmporixAccountOptions
     CONTACT_KIND = CUSTOMER
+    ACCOUNT_KIND = COMPANY
 
     def __init__(self, name: str, settings: EmporixSystem, root: Path) -> None:
         super().__init__(name)

@@ -33,7 +33,9 @@ from storegate.providers.emporix.config import EmporixSystem
 from storegate.sandbox.server import Sandbox
 
 NAME = "emporix"
-CRM = SystemInfo("salesforce", "salesforce", "contact", holds_ids_of_stores=True)
+CRM = SystemInfo(
+    "salesforce", "salesforce", "contact", holds_ids_of_stores=True, account_kind="account"
+)
 
 
 def settings(**overrides: Any) -> EmporixSystem:
