@@ -61,10 +61,19 @@ class SandboxAdmin:
         self._call("POST", "expire-tokens")
 
     def salesforce_describe(
-        self, object: str, field: str, *, remove: bool = False, updateable: bool | None = None
+        self,
+        object: str,
+        field: str,
+        *,
+        remove: bool = False,
+        updateable: bool | None = None,
+        add: dict[str, Any] | None = None,
     ) -> None:
-        """Alter the Salesforce describe: drop a field, or make it read-only (until reset)."""
+        """Alter the Salesforce describe: drop a field, make it read-only, or add a custom field
+        (`add={"type": "string", "externalId": True}`), until reset."""
         body: dict[str, Any] = {"object": object, "field": field}
+        if add is not None:
+            body["add"] = add
         if remove:
             body["remove"] = True
         if updateable is not None:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from storegate.sandbox import salesforce_bulk
+from storegate.sandbox import salesforce_bulk, salesforce_upsert
 from storegate.sandbox import salesforce_wire as wire
 from storegate.sandbox.http import Request, Response
 from storegate.sandbox.salesforce_auth import SalesforceAuth
@@ -475,6 +475,7 @@ def register(sandbox: Sandbox) -> None:
     sandbox.on_reset(emulator.reset)
     sandbox.on_expire_tokens(auth.expire_tokens)
     sandbox.add_admin("POST", "/_sandbox/salesforce/describe", emulator.schema.admin_alter)
+    salesforce_upsert.register(sandbox, emulator.schema, emulator.writer)  # upsert by external ID
     sandbox.add_env("SF_INSTANCE_URL", lambda sb: sb.url)
     sandbox.add_env("SF_ACCESS_TOKEN", auth.static_token)
     sandbox.add_env("SF_CONSUMER_KEY", auth.consumer_key)

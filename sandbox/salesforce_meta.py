@@ -53,6 +53,8 @@ class FieldSpec:
     restricted: bool = False
     required: bool = False  # required on create (REQUIRED_FIELD_MISSING)
     calculated: bool = False
+    external_id: bool = False  # an External ID field: upserts may match on it
+    unique: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -72,9 +74,9 @@ class FieldSpec:
             "defaultedOnCreate": self.default is not None,
             "filterable": True,
             "sortable": self.type != TEXTAREA,
-            "unique": self.name == "s_c__SSO_Uid__c",
-            "externalId": False,
-            "idLookup": self.name in ("Id", "Email", "Name"),
+            "unique": self.unique or self.name == "s_c__SSO_Uid__c",
+            "externalId": self.external_id,
+            "idLookup": self.external_id or self.name in ("Id", "Email", "Name"),
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
             "restrictedPicklist": self.restricted,
@@ -332,6 +334,34 @@ class SchemaError(ValueError):
     """An admin request to alter the schema names an unknown object or field."""
 
 
+ADDABLE_TYPES = (STRING, EMAIL, BOOLEAN, DATE, DATETIME, DOUBLE)
+
+
+def _added_field(spec: ObjectSpec, name: str, options: dict[str, Any]) -> FieldSpec:
+    """A custom field an admin request adds: `{type, label, length, externalId, unique}`."""
+    if not name.endswith("__c") or not name[:-3].replace("_", "").isalnum():
+        raise SchemaError(f"{name!r} is not a custom field API name (Name__c)")
+    if spec.field(name) is not None:
+        raise SchemaError(f"{spec.name}.{name} exists already")
+    type_ = str(options.get("type", STRING))
+    if type_ not in ADDABLE_TYPES:
+        raise SchemaError(f"type {type_!r} cannot be added; one of {', '.join(ADDABLE_TYPES)}")
+    external = bool(options.get("externalId", False))
+    if external and type_ not in (STRING, EMAIL, DOUBLE):
+        raise SchemaError("an External ID field is text, email or number")
+    return FieldSpec(
+        name,
+        type_,
+        str(options.get("label") or name[:-3].replace("_", " ")),
+        int(options.get("length", 255 if type_ in (STRING, EMAIL) else 0)),
+        custom=True,
+        nillable=type_ != BOOLEAN,
+        default=False if type_ == BOOLEAN else None,
+        external_id=external,
+        unique=bool(options.get("unique", False)),
+    )
+
+
 class Schema:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -354,13 +384,20 @@ class Schema:
 
     def alter(self, body: dict[str, Any]) -> None:
         """{object, field, remove: true} drops a field; {object, field, updateable: false} makes it
-        read-only; createable may be set the same way."""
+        read-only; createable may be set the same way; {object, field, add: {type, label, length,
+        externalId, unique}} adds a custom field (an org's External ID field, say)."""
         with self._lock:
             spec = self.object(str(body.get("object", "")))
             if spec is None:
                 raise SchemaError(
                     f"unknown object {body.get('object')!r}; known: {sorted(self.objects)}"
                 )
+            if isinstance(body.get("add"), dict):
+                added = _added_field(spec, str(body.get("field", "")), body["add"])
+                objects = copy.copy(self.objects)
+                objects[spec.name] = replace(spec, fields={**spec.fields, added.name: added})
+                self.objects = objects
+                return
             target = spec.field(str(body.get("field", "")))
             if target is None:
                 raise SchemaError(f"unknown field {body.get('field')!r} on {spec.name}")
