@@ -70,16 +70,17 @@ class PostgresKit:
     name = "postgres"
     waits_for_lock = True
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, repo: str = REPO) -> None:
         self.settings = ConnectionSettings(dsn)
+        self.repo = repo
         self._opened: list[PostgresStateBackend] = []
 
     def open(self) -> StateBackend:
-        return self._track(PostgresStateBackend(self.settings, repo=REPO))
+        return self._track(PostgresStateBackend(self.settings, repo=self.repo))
 
     def other(self) -> StateBackend:
         return self._track(
-            PostgresStateBackend(self.settings, repo=f"{REPO}-other{len(self._opened)}")
+            PostgresStateBackend(self.settings, repo=f"{self.repo}-other{len(self._opened)}")
         )
 
     def close(self) -> None:

@@ -102,13 +102,17 @@ def test_each_access_repo_has_its_own_state_and_lock(postgres_dsn: str) -> None:
     globex.close()
 
 
-def test_the_state_row_holds_the_document_as_json(postgres_dsn: str) -> None:
-    stored = backend_for(postgres_dsn).write(document_with("jane.doe@acme.example"), 0)
-    with psycopg.connect(postgres_dsn) as conn:
+def test_the_state_row_holds_the_document_as_json(
+    shared_postgres_dsn: str, postgres_repo: str
+) -> None:
+    stored = backend_for(shared_postgres_dsn, postgres_repo).write(
+        document_with("jane.doe@acme.example"), 0
+    )
+    with psycopg.connect(shared_postgres_dsn) as conn:
         row = conn.execute(
             "SELECT lineage, serial, document -> 'resources' -> %s ->> 'id' "
             "FROM storegate.states WHERE repo = %s",
-            ('salesforce.contact["jane.doe@acme.example"]', REPO),
+            ('salesforce.contact["jane.doe@acme.example"]', postgres_repo),
         ).fetchone()
     assert row == (stored.lineage, 1, "003000000000001")
 
@@ -116,15 +120,19 @@ def test_the_state_row_holds_the_document_as_json(postgres_dsn: str) -> None:
 # ---------------------------------------------------------------- lock
 
 
-def test_closing_the_holder_frees_the_lock_without_unlock(postgres_dsn: str) -> None:
-    holder = backend_for(postgres_dsn)
+def test_closing_the_holder_frees_the_lock_without_unlock(
+    shared_postgres_dsn: str, postgres_repo: str
+) -> None:
+    holder = backend_for(shared_postgres_dsn, postgres_repo)
     holder.lock("apply", 0)
     holder.close()
-    assert backend_for(postgres_dsn).lock("apply", 0).pid > 0
+    assert backend_for(shared_postgres_dsn, postgres_repo).lock("apply", 0).pid > 0
 
 
-def test_a_second_lock_in_the_same_process_is_refused(postgres_dsn: str) -> None:
-    backend = backend_for(postgres_dsn)
+def test_a_second_lock_in_the_same_process_is_refused(
+    shared_postgres_dsn: str, postgres_repo: str
+) -> None:
+    backend = backend_for(shared_postgres_dsn, postgres_repo)
     info = backend.lock("apply", 0)
     with pytest.raises(StateLocked, match=info.id):
         backend.lock("apply", 0)
@@ -132,13 +140,16 @@ def test_a_second_lock_in_the_same_process_is_refused(postgres_dsn: str) -> None
     backend.close()
 
 
-def test_the_lock_row_names_the_commit(postgres_dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_lock_row_names_the_commit(
+    shared_postgres_dsn: str, postgres_repo: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GITHUB_SHA", "feedfacecafebeef0123456789abcdef01234567")
-    holder = backend_for(postgres_dsn)  # the lock lives as long as this object's connection
+    # The lock lives as long as this object's connection: keep a reference.
+    holder = backend_for(shared_postgres_dsn, postgres_repo)
     info = holder.lock("apply", 0)
     assert info.commit == "feedfacecafebeef0123456789abcdef01234567"
     with pytest.raises(StateLocked, match="at commit feedfacecafe"):
-        backend_for(postgres_dsn).lock("apply", 0)
+        backend_for(shared_postgres_dsn, postgres_repo).lock("apply", 0)
 
 
 def test_writing_after_the_lock_connection_died_is_refused(
@@ -200,20 +211,22 @@ def test_a_malformed_dsn_is_refused_without_echoing_it() -> None:
     assert "not a PostgreSQL connection string" in str(refused.value)
 
 
-def test_the_server_is_named_without_the_password(postgres_dsn: str) -> None:
-    described = backend_for(postgres_dsn).describe()
-    assert "storegate@127.0.0.1" in described and REPO in described
-    assert postgres_dsn.split(":")[2].split("@")[0] not in described
+def test_the_server_is_named_without_the_password(
+    shared_postgres_dsn: str, postgres_repo: str
+) -> None:
+    described = backend_for(shared_postgres_dsn, postgres_repo).describe()
+    assert "storegate@127.0.0.1" in described and postgres_repo in described
+    assert shared_postgres_dsn.split(":")[2].split("@")[0] not in described
 
 
-def test_tls_settings_reach_the_connection(postgres_dsn: str) -> None:
-    settings = ConnectionSettings(postgres_dsn, sslmode="disable", sslrootcert="/etc/ca.pem")
+def test_tls_settings_reach_the_connection(shared_postgres_dsn: str) -> None:
+    settings = ConnectionSettings(shared_postgres_dsn, sslmode="disable", sslrootcert="/etc/ca.pem")
     with settings.connect("storegate test") as conn:
         assert "sslmode=disable" in conn.info.dsn
         assert "sslrootcert=/etc/ca.pem" in conn.info.dsn
     # The test server speaks no TLS: a required one is refused, which shows sslmode is honoured.
     with pytest.raises(StateError, match="SSL"):
-        backend_for(postgres_dsn, sslmode="require").read()
+        backend_for(shared_postgres_dsn, sslmode="require").read()
 
 
 def test_verify_full_connects_over_tls_and_refuses_a_server_of_another_ca(
@@ -234,19 +247,19 @@ def test_verify_full_connects_over_tls_and_refuses_a_server_of_another_ca(
 
 
 def test_storegate_yaml_opens_postgres_from_an_env_reference(
-    postgres_dsn: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    shared_postgres_dsn: str, postgres_repo: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     root = tmp_path
-    monkeypatch.setenv("STATE_DSN", postgres_dsn)
+    monkeypatch.setenv("STATE_DSN", shared_postgres_dsn)
     config = PostgresState.model_validate(
         {"type": "postgres", "dsn": "env:STATE_DSN", "sslmode": "prefer", "sslrootcert": "ca.pem"}
     )
     settings = connection_settings(config, root)
     assert settings.sslrootcert == str(root / "ca.pem")
     assert settings.sslmode == "prefer"
-    backend = open_backend(config, root, repo=REPO)
+    backend = open_backend(config, root, repo=postgres_repo)
     assert backend.write(document_with("jane.doe@acme.example"), 0).serial == 1
-    assert backend_for(postgres_dsn).read().serial == 1
+    assert backend_for(shared_postgres_dsn, postgres_repo).read().serial == 1
 
 
 def test_a_literal_dsn_in_storegate_yaml_is_refused() -> None:

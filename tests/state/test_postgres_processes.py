@@ -17,7 +17,6 @@ from storegate.state.local import LocalStateBackend
 from storegate.state.postgres import ConnectionSettings, PostgresStateBackend
 from tests.state.helpers import PYTHON, expect_line
 
-REPO = "github.com/acme/store-access"
 COMMIT = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
 
 HOLD = """
@@ -92,18 +91,18 @@ def finish(process: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture
-def dsn_env(postgres_dsn: str) -> dict[str, str]:
-    return {"STATE_DSN": postgres_dsn}
+def dsn_env(shared_postgres_dsn: str) -> dict[str, str]:
+    return {"STATE_DSN": shared_postgres_dsn}
 
 
 def test_the_second_apply_waits_out_its_timeout_then_names_the_holder(
-    dsn_env: dict[str, str],
+    dsn_env: dict[str, str], postgres_repo: str
 ) -> None:
-    holder = child(HOLD, REPO, env={**dsn_env, "GITHUB_SHA": COMMIT})
+    holder = child(HOLD, postgres_repo, env={**dsn_env, "GITHUB_SHA": COMMIT})
     waiter = None
     try:
         lock_id = expect_line(holder, "locked").split()[1]
-        waiter = child(WAIT, REPO, "1.5", env=dsn_env)
+        waiter = child(WAIT, postgres_repo, "1.5", env=dsn_env)
         expect_line(waiter, "waiting")
         refused = expect_line(waiter, "refused")
         waited = float(refused.split()[1])
@@ -120,13 +119,13 @@ def test_the_second_apply_waits_out_its_timeout_then_names_the_holder(
 
 
 def test_a_waiting_apply_proceeds_as_soon_as_the_holder_releases(
-    dsn_env: dict[str, str],
+    dsn_env: dict[str, str], postgres_repo: str
 ) -> None:
-    holder = child(HOLD, REPO, env=dsn_env)
+    holder = child(HOLD, postgres_repo, env=dsn_env)
     waiter = None
     try:
         expect_line(holder, "locked")
-        waiter = child(WAIT, REPO, "30", env=dsn_env)
+        waiter = child(WAIT, postgres_repo, "30", env=dsn_env)
         expect_line(waiter, "waiting")
         time.sleep(0.5)
         assert holder.stdin is not None
@@ -143,15 +142,15 @@ def test_a_waiting_apply_proceeds_as_soon_as_the_holder_releases(
 
 
 def test_kill_9_of_the_holder_frees_the_lock_at_once(
-    dsn_env: dict[str, str], postgres_dsn: str
+    dsn_env: dict[str, str], shared_postgres_dsn: str, postgres_repo: str
 ) -> None:
-    holder = child(HOLD, REPO, env=dsn_env)
+    holder = child(HOLD, postgres_repo, env=dsn_env)
     try:
         expect_line(holder, "locked")
         holder.send_signal(signal.SIGKILL)
         holder.wait(10)
         killed_at = time.monotonic()
-        backend = PostgresStateBackend(ConnectionSettings(postgres_dsn), repo=REPO)
+        backend = PostgresStateBackend(ConnectionSettings(shared_postgres_dsn), repo=postgres_repo)
         info = backend.lock("apply", 5)  # no unlock, no stale-lock breaking: it is simply free
         freed_after = time.monotonic() - killed_at
         assert info.pid == os.getpid()
@@ -162,9 +161,9 @@ def test_kill_9_of_the_holder_frees_the_lock_at_once(
 
 
 def test_kill_9_mid_apply_leaves_state_and_history_agreeing_and_the_rerun_converges(
-    dsn_env: dict[str, str], postgres_dsn: str
+    dsn_env: dict[str, str], shared_postgres_dsn: str, postgres_repo: str
 ) -> None:
-    writer = child(WRITE_BATCHES, "postgres", REPO, env=dsn_env)
+    writer = child(WRITE_BATCHES, "postgres", postgres_repo, env=dsn_env)
     try:
         for _ in range(25):
             expect_line(writer, "wrote")
@@ -172,7 +171,7 @@ def test_kill_9_mid_apply_leaves_state_and_history_agreeing_and_the_rerun_conver
         writer.wait(10)
     finally:
         finish(writer)
-    backend = PostgresStateBackend(ConnectionSettings(postgres_dsn), repo=REPO)
+    backend = PostgresStateBackend(ConnectionSettings(shared_postgres_dsn), repo=postgres_repo)
     state = backend.read()
     history = backend.history()
     # Every write and its history row committed together, or neither did.

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -18,11 +19,10 @@ from storegate.state.postgres import ConnectionSettings, PostgresStateBackend
 from tests.state.helpers import document_with
 
 STOREGATE = str(Path(sys.executable).with_name("storegate"))
-IDENTITY = "github.com/acme/store-access"
 
 SYSTEMS = """\
 version: 1
-repo: github.com/acme/store-access
+repo: {identity}
 systems:
   salesforce:
     instance_url: env:SF_INSTANCE_URL
@@ -84,8 +84,14 @@ ENTRIES = [
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    (tmp_path / "storegate.yaml").write_text(LOCAL)
+def identity() -> str:
+    """The access repo's identity: each test's own, so they share one database."""
+    return f"github.com/acme/store-access-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, identity: str) -> Path:
+    (tmp_path / "storegate.yaml").write_text(LOCAL.format(identity=identity))
     backend = LocalStateBackend(tmp_path / "state" / "prod.json")
     first = backend.write(document_with("jane.doe@acme.example"), 0, ENTRIES[:1])
     second = document_with("jane.doe@acme.example", "bob@acme.example")
@@ -149,27 +155,28 @@ def test_history_refuses_a_since_that_is_not_a_time(repo: Path) -> None:
 
 
 def test_migrate_to_postgres_and_back_keeps_state_and_history(
-    repo: Path, postgres_dsn: str
+    repo: Path, shared_postgres_dsn: str, identity: str
 ) -> None:
-    env = {"STATE_DSN": postgres_dsn}
+    env = {"STATE_DSN": shared_postgres_dsn}
     before = storegate("state", "history", "--format", "json", cwd=repo).stdout
     moved = storegate(
         "state", "migrate", "--to", "postgres", "--dsn", "env:STATE_DSN", cwd=repo, env=env
     )
     assert moved.returncode == 0, moved.stderr
-    password = postgres_dsn.split(":")[2].split("@")[0]
+    password = shared_postgres_dsn.split(":")[2].split("@")[0]
     assert password not in moved.stdout + moved.stderr
     assert "serial 2, 2 resources) and 3 history entries" in moved.stdout
     assert '"dsn": "env:STATE_DSN"' in moved.stdout
 
-    (repo / "storegate.yaml").write_text(POSTGRES)
+    (repo / "storegate.yaml").write_text(POSTGRES.format(identity=identity))
     assert storegate("state", "history", "--format", "json", cwd=repo, env=env).stdout == before
     listed = storegate("state", "list", cwd=repo, env=env)
     assert listed.stdout.splitlines() == [BOB, JANE]
-    with psycopg.connect(postgres_dsn) as conn:
-        assert conn.execute("SELECT repo, serial FROM storegate.states").fetchall() == [
-            (IDENTITY, 2)
-        ]
+    with psycopg.connect(shared_postgres_dsn) as conn:
+        row = conn.execute(
+            "SELECT serial FROM storegate.states WHERE repo = %s", (identity,)
+        ).fetchone()
+    assert row == (2,)
 
     back = storegate(
         "state", "migrate", "--to", "local", "--path", "state/back.json", cwd=repo, env=env
@@ -181,8 +188,10 @@ def test_migrate_to_postgres_and_back_keeps_state_and_history(
     assert copy.history() == original.history() == ENTRIES
 
 
-def test_migrate_refuses_a_target_holding_another_lineage(repo: Path, postgres_dsn: str) -> None:
-    theirs = PostgresStateBackend(ConnectionSettings(postgres_dsn), repo=IDENTITY)
+def test_migrate_refuses_a_target_holding_another_lineage(
+    repo: Path, shared_postgres_dsn: str, identity: str
+) -> None:
+    theirs = PostgresStateBackend(ConnectionSettings(shared_postgres_dsn), repo=identity)
     stored = theirs.write(document_with("someone@else.example"), 0)
     theirs.close()
     result = storegate(
@@ -193,7 +202,7 @@ def test_migrate_refuses_a_target_holding_another_lineage(repo: Path, postgres_d
         "--dsn",
         "env:STATE_DSN",
         cwd=repo,
-        env={"STATE_DSN": postgres_dsn},
+        env={"STATE_DSN": shared_postgres_dsn},
     )
     assert result.returncode == 1
     assert f"already holds another state (lineage {stored.lineage}" in result.stderr
@@ -215,10 +224,12 @@ def test_migrate_takes_the_dsn_only_as_an_env_reference(repo: Path) -> None:
     assert "pa55word" not in result.stdout + result.stderr
 
 
-def test_a_wrong_password_is_never_printed(repo: Path, postgres_dsn: str) -> None:
-    (repo / "storegate.yaml").write_text(POSTGRES)
-    password = postgres_dsn.split(":")[2].split("@")[0]
-    wrong = postgres_dsn.replace(password, "wrong-" + password)
+def test_a_wrong_password_is_never_printed(
+    repo: Path, shared_postgres_dsn: str, identity: str
+) -> None:
+    (repo / "storegate.yaml").write_text(POSTGRES.format(identity=identity))
+    password = shared_postgres_dsn.split(":")[2].split("@")[0]
+    wrong = shared_postgres_dsn.replace(password, "wrong-" + password)
     result = storegate("state", "list", cwd=repo, env={"STATE_DSN": wrong})
     assert result.returncode == 1
     assert "password authentication failed" in result.stderr
