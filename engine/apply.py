@@ -18,6 +18,7 @@ from typing import Any
 from storegate.engine.errors import PlanTampered, StalePlan
 from storegate.engine.manual import PENDING, asked_values
 from storegate.engine.order import waves
+from storegate.engine.ownership import TARGET, check_identity
 from storegate.engine.plan import Action, Change, FieldChange, Plan, Ref
 from storegate.providers.contract import Address, ChangeResult, LiveRecord, Provider, Scope
 from storegate.state.base import ResourceState, StateBackend, StateDocument
@@ -47,6 +48,7 @@ class ApplyOutcome:
 
 def check_fresh(plan: Plan, state: StateDocument, providers: Mapping[str, Provider]) -> None:
     """Refuse a plan made against another state, an older state, or live records that moved since."""
+    check_identity(plan.repo, state)
     if plan.lineage is not None and plan.lineage != state.lineage:
         raise PlanTampered(
             f"the plan belongs to state lineage {plan.lineage}, this state is {state.lineage}; "
@@ -125,8 +127,18 @@ class Applier:
         self.outcome = ApplyOutcome()
         self.resolved: dict[Address, dict[str, Any]] = defaultdict(dict)
         self.changes = plan.by_id()
+        self.targets = dict(plan.targets)
+        changed = {str(c.address) for c in plan.changes}
+        self.settled = {a: t for a, t in self.targets.items() if a not in changed}
+        """Targets of records no change touches: already true live."""
+        self._stored_repo = state.repo
+        self.by_remote_id: dict[tuple[str, str, str], str] = {
+            (r.system, r.kind, r.id): a for a, r in state.resources.items() if r.id
+        }
 
     def run(self) -> ApplyOutcome:
+        if self.plan.repo is not None and self.state.repo != self.plan.repo:
+            self.state.repo = self.plan.repo
         self._record_managed()
         for round_ in waves(self.plan.changes):
             manual = [c for c in round_ if c.action is Action.MANUAL]
@@ -142,14 +154,18 @@ class Applier:
         changed = False
         for record in self.plan.managed:
             self.resolved[record.address]["id"] = record.id
-            known = self.state.resources.get(str(record.address))
+            address = str(record.address)
+            known = self.state.resources.get(address)
             entry = resource_entry(record.address, record.id, record.account)
             if known is not None:
                 entry.attributes = {**known.attributes, **entry.attributes}
-            if known is None or known.id != entry.id or known.account != entry.account:
-                self.state.resources[str(record.address)] = entry
+            target = self.settled.get(address)
+            if target is not None:
+                entry.attributes[TARGET] = target
+            if known is None or known != entry:
+                self._put(address, entry)
                 changed = True
-        if changed:
+        if changed or self.plan.repo != self._stored_repo:
             self._save()
 
     def _record_manual(self, changes: Sequence[Change]) -> None:
@@ -254,7 +270,10 @@ class Applier:
                 if previous is not None:
                     kept = {k: v for k, v in previous.attributes.items() if k != "manual"}
                     entry.attributes = {**kept, **entry.attributes}
-                self.state.resources[address] = entry
+                target = self.targets.get(address)
+                if target is not None and change.step == 0:
+                    entry.attributes[TARGET] = target
+                self._put(address, entry)
         self._save()
         if self.progress is not None:
             self.progress(len(results))
@@ -269,8 +288,20 @@ class Applier:
         if dropped:
             self._save()
 
+    def _put(self, address: str, entry: ResourceState) -> None:
+        """Record a resource; an earlier address of the same live record (an email changed with
+        `previously:`) is dropped, so state never holds one record twice."""
+        if entry.id:
+            identity = (entry.system, entry.kind, entry.id)
+            earlier = self.by_remote_id.get(identity)
+            if earlier is not None and earlier != address:
+                self.state.resources.pop(earlier, None)
+            self.by_remote_id[identity] = address
+        self.state.resources[address] = entry
+
     def _save(self) -> None:
         self.state = self.backend.write(self.state, self.state.serial)
+        self._stored_repo = self.state.repo
 
 
 def apply_plan(

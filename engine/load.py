@@ -100,7 +100,8 @@ def load_repo(root: Path, *, max_file_bytes: int | None = None) -> LoadResult:
     failed = any(p.severity is Severity.ERROR for p in problems)
     desired = None
     if not failed and config is not None:
-        desired = DesiredState(str(root), config, accounts, sources, CONFIG_FILE)
+        warned = [p for p in problems if p.severity is Severity.WARNING]
+        desired = DesiredState(str(root), config, accounts, sources, CONFIG_FILE, warned)
     return LoadResult(desired, problems, reader.files)
 
 

@@ -20,6 +20,7 @@ from storegate.providers.contract import (
     PERMISSIONS,
     AccessLevel,
     Location,
+    Problem,
     email_key,
 )
 from storegate.providers.settings import ENV_REF, SecretRef, Setting, Strict
@@ -195,6 +196,8 @@ class DesiredState:
     accounts: list[LoadedAccount]
     sources: SourceMap = field(default_factory=SourceMap)
     config_path: str = "storegate.yaml"
+    warnings: list[Problem] = field(default_factory=list)
+    """The rules' warnings, for the plan to show its reviewers (not only stderr)."""
 
     def contacts(self) -> Iterator[tuple[LoadedAccount, int, Contact]]:
         for loaded in self.accounts:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from storegate.engine.errors import PlanTampered
+from storegate.engine.ownership import UnmanagedAccess
 from storegate.providers.contract import (
     REMOVING_ACTIONS,
     Action,
@@ -75,12 +76,25 @@ class Plan:
     managed: tuple[ManagedRecord, ...] = ()
     forget: tuple[str, ...] = ()
     """Addresses to drop from state after apply: revoked records the YAML no longer declares."""
+    repo: str | None = None
+    """The access repo's identity (storegate.yaml `repo`), recorded in state by apply."""
+    unmanaged: tuple[UnmanagedAccess, ...] = ()
+    """Live access in declared accounts that no account file declares."""
+    undeclared_accounts: int = 0
+    """Accounts the CRM holds that no account file declares."""
+    adopted: tuple[str, ...] = ()
+    """Records the repo declares that exist live and storegate takes over with this apply."""
+    targets: tuple[tuple[str, str], ...] = ()
+    """(address, fingerprint of the values the repo asks for), where it moves; kept in state."""
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
 
     @property
     def empty(self) -> bool:
         return not self.changes
+
+    def by_origin(self, origin: Origin) -> list[Change]:
+        return [c for c in self.changes if c.origin is origin]
 
     def counts(self) -> Counter[Action]:
         return Counter(c.action for c in self.changes)
@@ -97,10 +111,16 @@ class Plan:
             "serial": self.serial,
             "managed_contacts": self.managed_contacts,
             "summary": {a.value: counts.get(a, 0) for a in Action},
+            "origins": {o.value: len(self.by_origin(o)) for o in Origin},
             "warnings": [w.to_json() for w in self.warnings],
             "changes": [c.to_json() for c in self.changes],
             "managed": [m.to_json() for m in self.managed],
             "forget": list(self.forget),
+            "repo": self.repo,
+            "unmanaged": [u.to_json() for u in self.unmanaged],
+            "undeclared_accounts": self.undeclared_accounts,
+            "adopted": list(self.adopted),
+            "targets": dict(self.targets),
         }
 
     @classmethod
@@ -115,6 +135,16 @@ class Plan:
             managed_contacts=int(data.get("managed_contacts", 0)),
             managed=tuple(ManagedRecord.from_json(m) for m in data.get("managed", ())),
             forget=tuple(data.get("forget", ())),
+            repo=data.get("repo"),
+            unmanaged=tuple(
+                UnmanagedAccess(
+                    Address.parse(str(u["address"])), "", str(u["account"]), str(u["access"])
+                )
+                for u in data.get("unmanaged", ())
+            ),
+            undeclared_accounts=int(data.get("undeclared_accounts", 0)),
+            adopted=tuple(data.get("adopted", ())),
+            targets=tuple(sorted(dict(data.get("targets", {})).items())),
             created_at=data["created_at"],
             format_version=int(data["format_version"]),
         )

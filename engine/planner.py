@@ -10,9 +10,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from storegate.engine import manual
-from storegate.engine.diff import diff, match_records
+from storegate.engine.diff import Match, diff, match_records
 from storegate.engine.model import DesiredState
 from storegate.engine.order import topological
+from storegate.engine.ownership import (
+    UnmanagedAccess,
+    check_identity,
+    find_unmanaged,
+    mark_unmanaged,
+    targets_and_origins,
+    undeclared_accounts,
+)
 from storegate.engine.plan import ManagedRecord, Plan
 from storegate.engine.safety import assess, warnings
 from storegate.engine.view import desired_view
@@ -25,6 +33,7 @@ from storegate.providers.contract import (
     Location,
     ManagedResource,
     PlanWarning,
+    Problem,
     Provider,
     Scope,
 )
@@ -34,6 +43,7 @@ from storegate.state.base import StateDocument
 def make_plan(
     desired: DesiredState, state: StateDocument, providers: Mapping[str, Provider]
 ) -> Plan:
+    check_identity(desired.config.repo, state)
     managed = [
         ManagedResource(Address(r.system, r.kind, r.key), r.id, r.account)
         for r in state.resources.values()
@@ -43,29 +53,53 @@ def make_plan(
     context = DesiredContext(desired=view, managed=managed, systems=systems)
     for provider in providers.values():
         provider.check()
-    records: list[DesiredRecord] = []
-    for provider in providers.values():
-        records.extend(provider.desired(context))
-    records = with_sources(records, desired)
+    records = _desired(providers, context, desired)
     live: list[LiveRecord] = []
     for name, provider in providers.items():
         live.extend(provider.read(scope_for(records, state, name)))
 
+    matches = match_records(records, live)
+    unmanaged = find_unmanaged(
+        live,
+        _matched_ids(matches),
+        {a.name for a in view.accounts},
+        {c.key for _, c in view.contacts()}
+        | {old for _, c in view.contacts() for old in c.previously},
+        systems,
+    )
+    exclusive = {a.name for a in view.accounts if a.exclusive}
+    takeover = {u.address.key for u in unmanaged if u.account in exclusive}
+    if takeover:
+        # Revoke them as if state had managed them: every system's record of those people.
+        adopted = [
+            ManagedResource(r.address, r.id, r.account or _account_of(r, unmanaged))
+            for r in live
+            if r.key in takeover and r.kind == systems[r.system].contact_kind
+        ]
+        context = replace(context, managed=[*managed, *adopted])
+        records = _desired(providers, context, desired)
+        matches = match_records(records, live)
+
     def compare(system: str, name: str, want: object, have: object) -> bool:
         return providers[system].same_value(name, want, have)
 
-    matches = match_records(records, live)
     changes = diff(records, live, compare=compare, matches=matches)
     changes = _provider_hooks(changes, records, live, providers)
     changes = manual.track(changes, state, {str(r.address): r for r in live}, providers)
+    targets, changes = targets_and_origins(
+        [(m.desired, m.live) for m in matches], changes, state, compare
+    )
+    changes = mark_unmanaged(changes, takeover)
     kept = tuple(
         ManagedRecord(m.desired.address, m.live.id, m.desired.account)
         for m in matches
         if m.desired.intent == "present" and m.live is not None
     )
-    plan_warnings: list[PlanWarning] = []
+    plan_warnings: list[PlanWarning] = [_rule_warning(p) for p in desired.warnings]
     for provider in providers.values():
         plan_warnings.extend(provider.plan_warnings(records, live))
+    if _fresh(state) and kept:
+        plan_warnings.insert(0, _empty_state_warning(len(kept), bool(exclusive)))
     plan = Plan(
         changes=tuple(changes),
         warnings=tuple(plan_warnings),
@@ -74,9 +108,54 @@ def make_plan(
         managed_contacts=_managed_people(state, records),
         managed=kept,
         forget=tuple(sorted(undeclared(desired, state))),
+        repo=desired.config.repo,
+        unmanaged=tuple(u for u in unmanaged if u.address.key not in takeover),
+        undeclared_accounts=undeclared_accounts(live, _matched_ids(matches), systems),
+        adopted=tuple(
+            sorted(str(k.address) for k in kept if str(k.address) not in state.resources)
+        ),
+        targets=tuple(sorted(targets.items())),
     )
     report = assess(plan, desired.config.safety)
     return replace(plan, warnings=(*warnings(report), *plan.warnings))
+
+
+EMPTY_STATE = "SG-EMPTY-STATE"
+
+
+def _empty_state_warning(existing: int, exclusive: bool) -> PlanWarning:
+    lost = (
+        "exclusive accounts still revoke access the repo does not declare"
+        if exclusive
+        else "a contact removed from the repo since then would NOT be revoked"
+    )
+    return PlanWarning(
+        EMPTY_STATE,
+        f"the state is empty, but {existing} records this repo declares already exist live: if "
+        f"this repo was applied before, its state is lost and {lost}. Apply refuses until you "
+        "pass --allow-empty-state (or run `storegate import` to adopt the live records first)",
+    )
+
+
+def _rule_warning(problem: Problem) -> PlanWarning:
+    return PlanWarning(problem.code, f"{problem.path}:{problem.line}: {problem.message}")
+
+
+def _desired(
+    providers: Mapping[str, Provider], context: DesiredContext, desired: DesiredState
+) -> list[DesiredRecord]:
+    records: list[DesiredRecord] = []
+    for provider in providers.values():
+        records.extend(provider.desired(context))
+    return with_sources(records, desired)
+
+
+def _matched_ids(matches: Sequence[Match]) -> set[tuple[str, str, str]]:
+    return {(m.live.system, m.live.kind, m.live.id) for m in matches if m.live is not None}
+
+
+def _account_of(record: LiveRecord, unmanaged: Sequence[UnmanagedAccess]) -> str:
+    return next((u.account for u in unmanaged if u.address.key == record.key), "")
 
 
 def _provider_hooks(

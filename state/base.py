@@ -72,14 +72,19 @@ class StateDocument:
     serial: int = 0
     resources: dict[str, ResourceState] = field(default_factory=dict)
     version: int = STATE_VERSION
+    repo: str | None = None
+    """The identity of the access repo this state serves (storegate.yaml `repo`), once known."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "version": self.version,
             "lineage": self.lineage,
             "serial": self.serial,
-            "resources": {a: r.to_json() for a, r in sorted(self.resources.items())},
         }
+        if self.repo is not None:
+            body["repo"] = self.repo
+        body["resources"] = {a: r.to_json() for a, r in sorted(self.resources.items())}
+        return body
 
 
 def canonical_time(value: str | datetime) -> str:

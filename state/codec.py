@@ -80,4 +80,9 @@ def decode(text: str, where: str, upgrades: Mapping[int, Upgrade] = UPGRADES) ->
         if resource.address != address:
             raise MalformedState(f"resource {address} says its address is {resource.address}")
         decoded[address] = resource
-    return StateDocument(lineage=lineage, serial=serial, resources=decoded, version=STATE_VERSION)
+    repo = data.get("repo")
+    if repo is not None and not isinstance(repo, str):
+        raise MalformedState(f"repo is {repo!r}, not a string")
+    return StateDocument(
+        lineage=lineage, serial=serial, resources=decoded, version=STATE_VERSION, repo=repo
+    )

@@ -69,6 +69,7 @@ class LocalStateBackend:
                 )
             updated = StateDocument(
                 lineage=document.lineage,
+                repo=document.repo,
                 serial=expected_serial + 1,
                 resources=dict(document.resources),
             )
@@ -103,7 +104,10 @@ class LocalStateBackend:
             stored = None if stored_text is None else self._decode(stored_text)
             check_adoptable(stored, document, str(self.path))
             copy = StateDocument(
-                lineage=document.lineage, serial=document.serial, resources=dict(document.resources)
+                lineage=document.lineage,
+                repo=document.repo,
+                serial=document.serial,
+                resources=dict(document.resources),
             )
             try:
                 sweep_temp_files(self.path)

@@ -54,7 +54,10 @@ class MemoryStateBackend:
                 f"{expected_serial}; someone else wrote the state since; re-run plan"
             )
         updated = StateDocument(
-            lineage=document.lineage, serial=expected_serial + 1, resources=dict(document.resources)
+            lineage=document.lineage,
+            repo=document.repo,
+            serial=expected_serial + 1,
+            resources=dict(document.resources),
         )
         self._stored = encode(updated)
         self.writes.append(decode(self._stored, WHERE))
@@ -68,7 +71,10 @@ class MemoryStateBackend:
         stored = None if self._stored is None else decode(self._stored, WHERE)
         check_adoptable(stored, document, WHERE)
         copy = StateDocument(
-            lineage=document.lineage, serial=document.serial, resources=dict(document.resources)
+            lineage=document.lineage,
+            repo=document.repo,
+            serial=document.serial,
+            resources=dict(document.resources),
         )
         self._stored = encode(copy)
         self._history = list(history)

@@ -179,6 +179,7 @@ class PostgresStateBackend:
                 )
             updated = StateDocument(
                 lineage=document.lineage,
+                repo=document.repo,
                 serial=expected_serial + 1,
                 resources=dict(document.resources),
             )
@@ -218,7 +219,10 @@ class PostgresStateBackend:
 
     def adopt(self, document: StateDocument, history: Sequence[HistoryEntry]) -> StateDocument:
         copy = StateDocument(
-            lineage=document.lineage, serial=document.serial, resources=dict(document.resources)
+            lineage=document.lineage,
+            repo=document.repo,
+            serial=document.serial,
+            resources=dict(document.resources),
         )
         conn = self._data()
         with self._errors("store the migrated state"), conn.transaction():

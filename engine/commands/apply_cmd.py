@@ -14,8 +14,10 @@ from storegate.engine.apply import ApplyOutcome, apply_plan, check_fresh
 from storegate.engine.apply import Progress as ProgressCallback
 from storegate.engine.commands.plan_cmd import plan_in
 from storegate.engine.commands.session import Session, echo, open_session, use_color
-from storegate.engine.errors import StalePlan, StoregateError
+from storegate.engine.errors import SafetyRefused, StalePlan, StoregateError
+from storegate.engine.ownership import check_identity
 from storegate.engine.plan import Plan, load_plan
+from storegate.engine.planner import EMPTY_STATE
 from storegate.engine.receipt import Receipt, revocations, verify_revocations
 from storegate.engine.render import render
 from storegate.engine.safety import assess, enforce
@@ -34,6 +36,12 @@ def register(app: typer.Typer) -> None:
         allow_mass_revoke: bool = typer.Option(
             False, "--allow-mass-revoke", help="Go past the safety policy's revocation limits."
         ),
+        allow_empty_state: bool = typer.Option(
+            False,
+            "--allow-empty-state",
+            help="Apply although the state is empty while the records the repo declares exist "
+            "live (a first apply on an existing org, or a lost state).",
+        ),
         lock_timeout: float = typer.Option(
             30.0, "--lock-timeout", help="Seconds to wait for the lock."
         ),
@@ -49,16 +57,24 @@ def register(app: typer.Typer) -> None:
         with open_session(directory) as session:
             lock = session.backend.lock("apply", lock_timeout)
             try:
-                code = _apply(session, saved, auto_approve, allow_mass_revoke, color)
+                code = _apply(
+                    session, saved, auto_approve, allow_mass_revoke, allow_empty_state, color
+                )
             finally:
                 session.backend.unlock(lock.id)
         raise typer.Exit(code)
 
 
 def _apply(
-    session: Session, saved: Plan | None, auto_approve: bool, allow_mass_revoke: bool, color: bool
+    session: Session,
+    saved: Plan | None,
+    auto_approve: bool,
+    allow_mass_revoke: bool,
+    allow_empty_state: bool,
+    color: bool,
 ) -> int:
     state = session.backend.read()
+    check_identity(session.desired.config.repo, state)
     if saved is not None:
         for provider in session.providers.values():
             provider.check()
@@ -74,6 +90,12 @@ def _apply(
         if not plan.empty and not auto_approve and not typer.confirm("Apply these changes?"):
             echo("Apply cancelled; nothing was changed.")
             return 1
+    if not allow_empty_state and any(w.code == EMPTY_STATE for w in plan.warnings):
+        raise SafetyRefused(
+            "the state is empty but the records this repo declares already exist live (a first "
+            "apply on an existing org, or a lost state); pass --allow-empty-state to take them "
+            "over, or run `storegate import` first"
+        )
     enforce(assess(plan, session.desired.config.safety), allow_mass_revoke)
     with _progress(len(plan.changes), color) as advance:
         outcome = apply_plan(plan, session.backend, state, session.providers, advance)

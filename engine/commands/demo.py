@@ -64,8 +64,15 @@ def register(app: typer.Typer) -> None:
                     ("storegate validate", ["validate", str(repo)]),
                     ("storegate plan", ["plan", str(repo), "--out", str(work / "plan.json")]),
                     (
-                        "storegate apply plan.json",
-                        ["apply", str(work / "plan.json"), "--dir", str(repo)],
+                        "storegate apply plan.json --allow-empty-state"
+                        "   # the first apply takes over an existing org's records",
+                        [
+                            "apply",
+                            str(work / "plan.json"),
+                            "--dir",
+                            str(repo),
+                            "--allow-empty-state",
+                        ],
                     ),
                     ("storegate plan (again: nothing left to do)", ["plan", str(repo)]),
                 ]

@@ -12,6 +12,7 @@ from storegate.engine.render.values import (
     PHRASES,
     change_fields,
     format_value,
+    ownership_lines,
     split_source,
     summary_line,
 )
@@ -67,6 +68,11 @@ def render_github(plan: Plan) -> str:
             title=f"storegate: {w.code}",
         )
         for w in plan.warnings
+    ]
+    lines += [
+        command("warning", line.strip(), title="storegate: unmanaged access")
+        for line in ownership_lines(plan)
+        if line.startswith("  ")
     ]
     for change in plan.changes:
         lines += [

@@ -11,14 +11,17 @@ import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 
-from storegate.engine.plan import Action, Change, Plan
+from storegate.engine.plan import Action, Change, Origin, Plan
 from storegate.engine.redact import Redactor
 from storegate.engine.render.values import (
+    SECTIONS,
     SYMBOLS,
+    by_origin,
     change_fields,
     counts_phrase,
     format_value,
     group_by_account,
+    ownership_lines,
     removing,
     special_value,
     summary_line,
@@ -161,13 +164,44 @@ def render_markdown(
     alert = warnings_alert(plan, redactor)
     if alert:
         head.append(alert)
+    checklist = manual_checklist(plan)
+    if checklist:
+        head.append(checklist)
+    ownership = ownership_lines(plan)
+    if ownership:
+        head.append(
+            "\n".join(["**Ownership**", "", *(f"- {escape(o.strip())}" for o in ownership)])
+        )
 
     # Only the accounts that fit are rendered (and redacted): a plan can hold 100,000 changes.
     def block(account: str, changes: list[Change]) -> str:
+        if not changes:
+            return account  # a section heading
         return account_block(redactor.text(account), [redactor.change(c) for c in changes])
 
-    document = _fit(head, group_by_account(plan.changes), block, limit, full_plan_hint)
+    sections = by_origin(plan.changes)
+    groups: list[tuple[str, list[Change]]] = []
+    for origin, section in sections:
+        if len(sections) > 1 or origin is not Origin.REPO:
+            groups.append((f"### {escape(SECTIONS[origin])} ({len(section)})", []))
+        groups += group_by_account(section)
+    document = _fit(head, groups, block, limit, full_plan_hint)
     return redactor.text(document)
+
+
+def manual_checklist(plan: Plan) -> str:
+    """The manual steps as a task list a person ticks off in the pull request."""
+    steps = [c for c in plan.changes if c.action is Action.MANUAL and c.manual is not None]
+    if not steps:
+        return ""
+    lines = [
+        "**Manual steps** (no API: a person does them; `storegate confirm ADDRESS` records it)"
+    ]
+    for change in steps:
+        assert change.manual is not None
+        where = escape(change.manual.where)
+        lines.append(f"- [ ] {escape(change.manual.title)}: {where} ({code(str(change.address))})")
+    return "\n".join(lines)
 
 
 def _fit(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from storegate.engine.plan import Action, Change, FieldChange, Plan, PlanWarning
+from storegate.engine.plan import Action, Change, FieldChange, Origin, Plan, PlanWarning
 from storegate.engine.redact import Redactor
 from storegate.engine.render.values import (
     PHRASES,
+    SECTIONS,
     SYMBOLS,
+    by_origin,
     change_fields,
     format_value,
     group_by_account,
+    ownership_lines,
     printable,
     summary_line,
 )
@@ -48,12 +51,19 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     paint = _Painter(color)
     lines: list[str] = []
     lines += _warning_lines(plan, paint)
-    for account, changes in group_by_account(plan.changes):
-        lines.append(paint(f"Account {printable(account)}", "heading"))
-        lines.append("")
-        for change in changes:
-            lines += _change_lines(change, paint)
+    ownership = ownership_lines(plan)
+    if ownership:
+        lines += [paint("Ownership:", "heading"), *(f"  {printable(o)}" for o in ownership), ""]
+    sections = by_origin(plan.changes)
+    for origin, section in sections:
+        if len(sections) > 1 or origin is not Origin.REPO:
+            lines += [paint(f"== {SECTIONS[origin]} ({len(section)}) ==", "heading"), ""]
+        for account, changes in group_by_account(section):
+            lines.append(paint(f"Account {printable(account)}", "heading"))
             lines.append("")
+            for change in changes:
+                lines += _change_lines(change, paint)
+                lines.append("")
     lines.append(paint(summary_line(plan), "heading"))
     return redactor.text("\n".join(lines) + "\n")
 
@@ -83,6 +93,13 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
     if change.reason:
         lines.append(f"      # {printable(change.reason)}")
     lines += [_field_line(f, create_only) for f, create_only in change_fields(change)]
+    if change.manual is not None:
+        step = change.manual
+        lines.append(f"      by hand: {printable(step.title)}")
+        lines.append(f"      where:   {printable(step.where)}")
+        lines += [f"        {n}. {printable(s)}" for n, s in enumerate(step.steps, 1)]
+        if step.done_when:
+            lines.append(f"      done when {printable(step.done_when)} (or `storegate confirm`)")
     if change.depends_on:
         lines.append(f"      # after {', '.join(printable(d) for d in change.depends_on)}")
     return lines

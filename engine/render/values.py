@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from storegate.engine.plan import REMOVING_ACTIONS, Action, Change, FieldChange, Plan, Ref
+from storegate.engine.plan import REMOVING_ACTIONS, Action, Change, FieldChange, Origin, Plan, Ref
 
 NULL = "null"
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -42,6 +42,50 @@ _NOUNS: dict[Action, tuple[str, str]] = {
 }
 
 NO_CHANGES = "No changes. The live systems match the access repo."
+
+SECTIONS: dict[Origin, str] = {
+    Origin.REPO: "Changes the access repo asks for",
+    Origin.DRIFT: "Drift: changed outside storegate (apply puts back what the repo says)",
+    Origin.UNMANAGED: "Access no account file declares, revoked (exclusive accounts)",
+}
+
+
+def by_origin(changes: Iterable[Change]) -> list[tuple[Origin, list[Change]]]:
+    """The changes per origin, in the order of SECTIONS, empty origins left out."""
+    groups: dict[Origin, list[Change]] = {origin: [] for origin in SECTIONS}
+    for change in changes:
+        groups[change.origin].append(change)
+    return [(origin, found) for origin, found in groups.items() if found]
+
+
+def ownership_lines(plan: Plan) -> list[str]:
+    """What the plan knows beyond its changes: unmanaged access, undeclared accounts, takeovers."""
+    lines: list[str] = []
+    if plan.unmanaged:
+        count = len(plan.unmanaged)
+        lines.append(
+            f"{count} live record{'s' * (count != 1)} grant{'s' * (count == 1)} access that no "
+            "account file declares (set `exclusive: true` on the account to revoke them, or "
+            "declare them):"
+        )
+        lines += [
+            f"  {u.account}: {u.address.system} {u.address.kind} {u.address.key} ({u.access})"
+            for u in plan.unmanaged
+        ]
+    if plan.undeclared_accounts:
+        count = plan.undeclared_accounts
+        lines.append(
+            f"{count} account{'s' * (count != 1)} in the CRM {'are' if count != 1 else 'is'} "
+            "declared by no account file; `storegate import --account NAME` writes "
+            f"{'their files' if count != 1 else 'its file'}."
+        )
+    if plan.adopted:
+        count = len(plan.adopted)
+        lines.append(
+            f"{count} record{'s' * (count != 1)} the repo declares already exist"
+            f"{'s' * (count == 1)} live and will be managed from now on."
+        )
+    return lines
 
 
 def special_value(value: Any) -> str | None:
@@ -108,6 +152,14 @@ def summary_line(plan: Plan) -> str:
     manual = counts[Action.MANUAL]
     if manual:
         line += f" {count_phrase(Action.MANUAL, manual)} to do by hand."
+    drift = len(plan.by_origin(Origin.DRIFT))
+    unmanaged = len(plan.by_origin(Origin.UNMANAGED))
+    if drift or unmanaged:
+        requested = len(plan.changes) - drift - unmanaged
+        parts = [f"{requested} requested by the repo", f"{drift} reverting drift"]
+        if unmanaged:
+            parts.append(f"{unmanaged} revoking undeclared access")
+        line += " (" + ", ".join(parts) + ")"
     return line
 
 

@@ -6,6 +6,8 @@ so a user depends on its company in the same system.
 
 from __future__ import annotations
 
+import contextlib
+
 from storegate.engine.order import waves
 from storegate.providers.contract import Action
 from tests.engine.conftest import Repo, account, person
@@ -97,10 +99,8 @@ def test_a_kill_between_batches_leaves_state_from_which_a_rerun_converges(repo: 
         return saved
 
     repo.backend.write = dying_write  # type: ignore[method-assign]
-    try:
+    with contextlib.suppress(Killed):
         repo.apply()
-    except Killed:
-        pass
     repo.backend.write = original  # type: ignore[method-assign]
     partial = repo.backend.read()
     assert 0 < len(partial.resources) < 6

@@ -112,6 +112,7 @@ class MemoryProvider(BaseProvider):
         crm = context.crm()
         managed = {m.address: m for m in context.managed_in(self.name)}
         declared: set[Address] = set()
+        renamed = {old for _, contact in context.desired.contacts() for old in contact.previously}
         for account in context.desired.accounts:
             if not self.serves(account, unlisted=self.settings.accounts == "all"):
                 continue
@@ -145,7 +146,7 @@ class MemoryProvider(BaseProvider):
                 if self.settings.manual_access:
                     records.append(self._access(account, contact.key, contact.access, user))
         for address, resource in managed.items():
-            if address in declared or address.kind != USER:
+            if address in declared or address.kind != USER or address.key in renamed:
                 continue
             records.append(
                 DesiredRecord(

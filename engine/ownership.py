@@ -1,0 +1,175 @@
+"""Live access equals git, or the plan says why.
+
+- Identity: a state serves one access repo (storegate.yaml `repo`); another repo's state is refused
+  before anything is read or written.
+- Unmanaged access: live records that grant access in an account the repo declares, which no
+  account file declares. Listed in every plan; revoked when the account is `exclusive`.
+- Origin: a change either carries out what the repo asks (the pull request) or reverts what moved
+  live since storegate last set it (drift). State keeps, per record, a fingerprint of the values
+  storegate last made it hold (its "target"); the live values differing from it is drift.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from storegate.engine.errors import StateError
+from storegate.providers.contract import (
+    Address,
+    Change,
+    DesiredRecord,
+    KeepIfSet,
+    LiveRecord,
+    Origin,
+    Ref,
+    SystemInfo,
+)
+from storegate.state.base import StateDocument
+
+TARGET = "target"
+"""State attribute: the fingerprint of the managed values storegate last made a record hold."""
+
+Same = Callable[[str, str, Any, Any], bool]
+
+
+def check_identity(repo: str | None, state: StateDocument, where: str = "the state") -> None:
+    """Refuse a state that belongs to another access repo."""
+    if repo is not None and state.repo is not None and state.repo != repo:
+        raise StateError(
+            f"{where} belongs to access repo {state.repo!r}, but storegate.yaml says this is "
+            f"{repo!r}; refusing to read the live systems or write anything with another repo's "
+            "state (point state: at this repo's own state, or fix `repo:` in storegate.yaml)"
+        )
+
+
+@dataclass(frozen=True)
+class UnmanagedAccess:
+    """A live record granting access that no account file declares."""
+
+    address: Address
+    id: str
+    account: str
+    access: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "address": str(self.address),
+            "system": self.address.system,
+            "key": self.address.key,
+            "account": self.account,
+            "access": self.access,
+        }
+
+
+def find_unmanaged(
+    live: Iterable[LiveRecord],
+    matched_ids: set[tuple[str, str, str]],
+    declared_accounts: set[str],
+    declared_people: set[str],
+    systems: Mapping[str, SystemInfo],
+) -> list[UnmanagedAccess]:
+    out: list[UnmanagedAccess] = []
+    for record in live:
+        info = systems.get(record.system)
+        if info is None or record.kind != info.contact_kind:
+            continue
+        if record.access not in ("active", "pending"):
+            continue
+        if (record.system, record.kind, record.id) in matched_ids:
+            continue
+        if record.account not in declared_accounts or record.key in declared_people:
+            continue
+        out.append(UnmanagedAccess(record.address, record.id, record.account, record.access))
+    return sorted(out, key=lambda u: (u.account, u.address.system, u.address.key))
+
+
+def undeclared_accounts(
+    live: Iterable[LiveRecord],
+    matched_ids: set[tuple[str, str, str]],
+    systems: Mapping[str, SystemInfo],
+) -> int:
+    """Accounts the CRM holds that no account file declares (counted, not listed)."""
+    count = 0
+    for record in live:
+        info = systems.get(record.system)
+        if info is None or not info.holds_ids_of_stores or record.kind != info.account_kind:
+            continue
+        if (record.system, record.kind, record.id) not in matched_ids:
+            count += 1
+    return count
+
+
+def fingerprint(values: Mapping[str, Any]) -> str:
+    """`names:values`, each hashed: a record whose managed field set changed is the repo's doing."""
+    names = json.dumps(sorted(values))
+    canonical = json.dumps(values, sort_keys=True, default=str)
+    return f"{_hash(names)[:8]}:{_hash(canonical)[:16]}"
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _same_fields(a: str, b: str) -> bool:
+    return a.split(":", 1)[0] == b.split(":", 1)[0]
+
+
+def _plain(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {n: v for n, v in fields.items() if not isinstance(v, Ref | KeepIfSet)}
+
+
+def targets_and_origins(
+    pairs: Sequence[tuple[DesiredRecord, LiveRecord | None]],
+    changes: Sequence[Change],
+    state: StateDocument,
+    same: Same,
+) -> tuple[dict[str, str], list[Change]]:
+    """The target fingerprint of every present record whose target moves, and each change with
+    its origin: drift when the live values are not what storegate last set, else the repo."""
+    targets: dict[str, str] = {}
+    drifted: set[Address] = set()
+    for want, have in pairs:
+        if want.intent != "present":
+            continue
+        wanted = _plain(want.fields)
+        target = fingerprint(wanted)
+        address = str(want.address)
+        known = state.resources.get(address)
+        recorded = known.attributes.get(TARGET) if known is not None else None
+        if recorded != target:
+            targets[address] = target
+        if have is None or not isinstance(recorded, str) or not _same_fields(recorded, target):
+            continue
+        seen = {
+            name: value
+            if same(want.system, name, value, have.fields.get(name))
+            else (have.fields.get(name))
+            for name, value in wanted.items()
+        }
+        if fingerprint(seen) != recorded and fingerprint(seen) != target:
+            drifted.add(want.address)
+    marked = [
+        replace(c, origin=Origin.DRIFT) if c.address in drifted and c.origin is Origin.REPO else c
+        for c in changes
+    ]
+    return targets, marked
+
+
+def mark_unmanaged(changes: Sequence[Change], people: set[str]) -> list[Change]:
+    """Changes that revoke undeclared access in exclusive accounts say so."""
+    out: list[Change] = []
+    for change in changes:
+        if (change.person in people and change.removing) or (
+            change.person in people and change.access == "revoked"
+        ):
+            change = replace(
+                change,
+                origin=Origin.UNMANAGED,
+                reason="access no account file declares, in an exclusive account",
+            )
+        out.append(change)
+    return out
