@@ -40,7 +40,7 @@ from storegate.providers.settings import resolve, resolve_path
 
 
 class Cin7OmniProvider(BaseProvider):
-    type = "cin7_omni"
+    TYPE = "cin7_omni"
     SUPPORTS = frozenset({CONTACT, CUSTOMER, STORE_EMAIL})
     settings_model = Cin7OmniSystem
     account_options_model = Cin7OmniAccountOptions

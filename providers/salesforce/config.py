@@ -59,6 +59,20 @@ class SalesforceSystem(Strict):
     account_filter: str | None = Field(None, description="SOQL condition limiting Account reads")
     contact_filter: str | None = Field(None, description="SOQL condition limiting Contact reads")
     timeout_seconds: float = 30.0
+    uncertainty_margin_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="a create that got no answer (timed out, connection cut) may still land: "
+        "storegate waits timeout_seconds plus this before looking up what landed and sending "
+        "the rest again",
+    )
+    external_id_field: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z][A-Za-z0-9_]*__c$",
+        description="a text External ID field on Contact (e.g. Storegate_Key__c) storegate fills "
+        "with the contact's email key; contacts are then created by upsert on it, which a retry "
+        "or a late request cannot duplicate",
+    )
     max_retries: int = 4
     writeback: dict[str, dict[str, str]] = Field(
         default_factory=dict,

@@ -3,17 +3,21 @@
 It authenticates lazily, counts each HTTP attempt (`calls()`), retries transient failures (5xx,
 timeouts, dropped connections) with bounded exponential backoff, renews an expired OAuth session
 once, and turns the org's API limit into ApiLimitExceeded. Callers pass `retry_transient=False`
-for creates: a create that may have reached the server is never blindly sent again.
+for creates: a create that may have reached the server is never blindly sent again. A request whose
+answer never came raises NoAnswer: it may still land, so the caller waits out the uncertainty window
+(`wait_out_uncertainty`) before looking up what landed.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
+import urllib3.exceptions
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceError,
@@ -50,6 +54,23 @@ def is_transient(exc: BaseException) -> bool:
         | requests.exceptions.ChunkedEncodingError
         | requests.exceptions.JSONDecodeError,
     )
+
+
+class NoAnswer(TransientError):
+    """The request was sent and no answer came (timed out, connection cut, gateway timeout): the
+    server may still commit it after the client gave up."""
+
+
+def is_unanswered(exc: BaseException) -> bool:
+    """Whether a failed request may still land: it was sent and its answer never came."""
+    if isinstance(exc, SalesforceGeneralError):
+        return exc.status == 504
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False  # never connected, so never sent
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return not isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return isinstance(exc, requests.Timeout)
 
 
 def _describe_transient(exc: BaseException) -> str:
@@ -102,6 +123,20 @@ class Connection:
     @property
     def max_retries(self) -> int:
         return self._settings.max_retries
+
+    @property
+    def external_id_field(self) -> str | None:
+        """The Contact External ID field creates upsert on (None: plain creates)."""
+        return self._settings.external_id_field
+
+    @property
+    def uncertainty_window(self) -> float:
+        """Seconds after an unanswered request until what it did is taken to be visible."""
+        return self._settings.timeout_seconds + self._settings.uncertainty_margin_seconds
+
+    def wait_out_uncertainty(self) -> None:
+        """Sleep through the uncertainty window (before the look-up that precedes a resend)."""
+        time.sleep(self.uncertainty_window)
 
     def close(self) -> None:
         self._http.close()
@@ -166,7 +201,8 @@ class Connection:
 
     def _transient(self, what: str, exc: BaseException, attempts: int) -> TransientError:
         tries = f"after {attempts} attempts" if attempts > 1 else "(creates are not resent blindly)"
-        return TransientError(f"Salesforce {what} failed {tries}: {_describe_transient(exc)}")
+        error = NoAnswer if is_unanswered(exc) else TransientError
+        return error(f"Salesforce {what} failed {tries}: {_describe_transient(exc)}")
 
     def _call_renewing(self, what: str, operation: Callable[[Salesforce], T]) -> T:
         try:

@@ -33,6 +33,7 @@ from storegate.providers.salesforce.profiles import (
 )
 from storegate.providers.salesforce.records import select_fields, to_live
 from storegate.providers.salesforce.soql import chunked_selects, select
+from storegate.providers.salesforce.upserts import external_id_problems
 from storegate.providers.salesforce.verify import recreation_risk, verify_revocations
 from storegate.providers.salesforce.writes import Writer
 
@@ -70,7 +71,12 @@ class SalesforceProvider(BaseProvider):
             )
             for kind in ("account", "contact")
         }
-        raise_schema_problems(schema_problems(self.fields, describes))
+        raise_schema_problems(
+            schema_problems(self.fields, describes)
+            + external_id_problems(
+                self.name, self._settings.external_id_field, describes["contact"]
+            )
+        )
         self._load_lookups(reload=True)
 
     def desired(self, context: DesiredContext) -> list[DesiredRecord]:

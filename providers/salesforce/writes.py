@@ -2,6 +2,10 @@
 
 Creates are never resent blindly: when a create call fails transiently (it may have reached the
 server), the records are looked up by email / Name first and only the missing ones are created again.
+When no answer came at all, the look-up waits out the uncertainty window first (the request's timeout
+plus a margin), so a create the server commits late is found rather than made twice. With
+`external_id_field` set, contacts are instead created by upsert on it (upserts.py): idempotent, so
+resent like updates.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from storegate.providers.contract import (
     TransientError,
     email_key,
 )
-from storegate.providers.salesforce.connection import Connection
+from storegate.providers.salesforce.connection import Connection, NoAnswer
 from storegate.providers.salesforce.lookups import NameIndex
 from storegate.providers.salesforce.profiles import SOBJECT, FieldMap, Kind
 from storegate.providers.salesforce.records import UnmappedField, to_api
 from storegate.providers.salesforce.soql import chunked_selects
+from storegate.providers.salesforce.upserts import upsert_path, with_key
 
 BATCH_SIZE = 200
 UPDATING = frozenset({Action.UPDATE, Action.GRANT, Action.REVOKE})
@@ -71,6 +76,9 @@ class Writer:
             except UnmappedField as exc:
                 failed.append(ChangeResult(change.id, False, change.remote_id, str(exc)))
                 continue
+            key = self._key(kind)
+            if key is not None and (create or "Email" in body):
+                body = with_key(body, key)  # the key follows the email
             if not create:
                 if change.remote_id is None:
                     failed.append(
@@ -109,8 +117,10 @@ class Writer:
         ready, failed = self._prepare(kind, changes, create=True)
         if failed:
             on_batch(failed)
+        key = self._key(kind)
         for start in range(0, len(ready), BATCH_SIZE):
-            on_batch(self._create_batch(kind, ready[start : start + BATCH_SIZE]))
+            batch = ready[start : start + BATCH_SIZE]
+            on_batch(self._upsert_batch(key, batch) if key else self._create_batch(kind, batch))
 
     def _create_batch(self, kind: Kind, batch: list[Pending]) -> list[ChangeResult]:
         done: list[ChangeResult] = []
@@ -122,6 +132,8 @@ class Writer:
                 results = self._send("POST", f"{kind} create", todo, retry_transient=False)
             except TransientError as exc:
                 error = str(exc)
+                if isinstance(exc, NoAnswer):  # it may still land: look once it would show
+                    self._connection.wait_out_uncertainty()
                 found = self._existing(kind, todo)
                 done.extend(
                     ChangeResult(
@@ -145,6 +157,20 @@ class Writer:
         done.extend(ChangeResult(p.change.id, False, None, error) for p in todo)
         return done
 
+    def _key(self, kind: Kind) -> str | None:
+        """The External ID field contact creates upsert on (None: plain creates; accounts)."""
+        return self._connection.external_id_field if kind == "contact" else None
+
+    def _upsert_batch(self, key: str, batch: list[Pending]) -> list[ChangeResult]:
+        """Creates as upserts on `key`: a resend cannot duplicate, so no look-up is needed."""
+        try:
+            results = self._send(
+                "PATCH", "contact upsert", batch, retry_transient=True, path=upsert_path(key)
+            )
+        except TransientError as exc:
+            return [ChangeResult(p.change.id, False, None, str(exc)) for p in batch]
+        return [_result(p.change, item, None) for p, item in zip(batch, results, strict=True)]
+
     def _existing(self, kind: Kind, batch: Sequence[Pending]) -> dict[str, str]:
         """Identity (email lowercased / Name) -> Id of the batch's records that exist already."""
         api = "Email" if kind == "contact" else "Name"
@@ -159,11 +185,17 @@ class Writer:
     # ------------------------------------------------------------------ the wire
 
     def _send(
-        self, method: str, what: str, batch: Sequence[Pending], *, retry_transient: bool
+        self,
+        method: str,
+        what: str,
+        batch: Sequence[Pending],
+        *,
+        retry_transient: bool,
+        path: str = "composite/sobjects",
     ) -> list[Mapping[str, Any]]:
         body = {"allOrNone": False, "records": [p.body for p in batch]}
         results = self._connection.rest(
-            what, method, "composite/sobjects", body=body, retry_transient=retry_transient
+            what, method, path, body=body, retry_transient=retry_transient
         )
         if not isinstance(results, list) or len(results) != len(batch):
             raise TransientError(

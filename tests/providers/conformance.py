@@ -15,7 +15,7 @@ the real loader, planner and applier against it:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from storegate.engine.registry import close_all, open_providers
 from storegate.engine.view import desired_view
 from storegate.providers.contract import (
     Action,
+    Change,
     DesiredContext,
     DesiredRecord,
     KeepIfSet,
@@ -54,6 +55,8 @@ class Harness:
     account_extra: dict[str, Any] = field(default_factory=dict)
     """Settings every account file needs for this subject (e.g. store options)."""
     contact_kind: str = "contact"
+    do_manual: Callable[[Sequence[Change]], None] | None = None
+    """A person does these manual steps after an apply (a subject whose steps have no API)."""
 
 
 def account_file(name: str, contacts: list[dict[str, Any]], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -93,7 +96,10 @@ class Repo:
 
     def apply(self, providers: dict[str, Provider]) -> tuple[Plan, Any]:
         plan = self.plan(providers)
-        return plan, apply_plan(plan, self.backend, self.backend.read(), providers)
+        outcome = apply_plan(plan, self.backend, self.backend.read(), providers)
+        if self.harness.do_manual is not None and outcome.pending:
+            self.harness.do_manual(outcome.pending)
+        return plan, outcome
 
     def desired(self, providers: dict[str, Provider]) -> list[DesiredRecord]:
         desired = load_desired(self.root)
