@@ -224,19 +224,25 @@ def _grammar() -> pp.ParserElement:
     return clauses(select_list) + pp.StringEnd()
 
 
+def _optional(result: pp.ParseResults, name: str) -> Any:
+    """An optional clause's value, or None (ParseResults.get is untyped)."""
+    named: Any = result
+    return named.get(name, None)
+
+
 def _query(result: pp.ParseResults) -> Query:
     counting = "count" in result
     items = [] if counting else list(result["fields"])
-    where = result.get("where", None)
-    order = result.get("order", None)
+    where = _optional(result, "where")
+    order = _optional(result, "order")
     return Query(
         fields=tuple(i for i in items if isinstance(i, FieldPath)),
         count=counting,
         sobject=str(result["sobject"][0]),
         where=where[0] if isinstance(where, pp.ParseResults) else where,
         order_by=tuple(order) if order is not None else (),
-        limit=result.get("limit", None),
-        offset=result.get("offset", None),
+        limit=_optional(result, "limit"),
+        offset=_optional(result, "offset"),
         subqueries=tuple(i for i in items if isinstance(i, Query)),
     )
 

@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
+Rows = list[tuple[Any, ...]]
+Records = list[Record]  # (inside Store, `list` names its method)
 ColumnKind = Literal["text", "fold", "flag", "number"]
 """How a field is kept in a column table: text as is, text case-folded (compared and sorted
 case-insensitively), a boolean as 0/1, a number as REAL."""
@@ -60,8 +62,9 @@ class Column:
         if self.kind == "flag":
             return None if raw is None else int(bool(raw))
         if self.kind == "number":
-            is_number = isinstance(raw, int | float) and not isinstance(raw, bool)
-            return float(raw) if is_number else None
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                return None
+            return float(raw)
         return raw if raw is None or isinstance(raw, str | int | float) else json.dumps(raw)
 
 
@@ -292,12 +295,12 @@ class Store:
         with self._lock:
             return self._tables.get((system, type_))
 
-    def select(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def select(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         """Rows of a read-only SQL query (over column tables and records)."""
         with self._lock:
             return self._conn.execute(sql, tuple(params)).fetchall()
 
-    def get_ordered(self, system: str, type_: str, ids: Sequence[str]) -> list[Record]:
+    def get_ordered(self, system: str, type_: str, ids: Sequence[str]) -> Records:
         """The records with these ids, in the order given (missing ones left out), in one query."""
         if not ids:
             return []
