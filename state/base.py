@@ -12,6 +12,7 @@ revoked anything. A backend stores the entries a write carries together with tha
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -131,6 +132,11 @@ class HistoryEntry:
             raise ValueError("apply_id, address and action must not be empty")
         if (self.action == RECEIPT_ACTION) != (self.receipt is not None):
             raise ValueError("a receipt entry (and only one) carries a receipt")
+        for name in ("before", "after", "receipt"):
+            try:
+                json.dumps(getattr(self, name), allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{name} must hold JSON values only ({exc})") from None
         # Frozen: normalise through object.__setattr__ so every backend stores the same text.
         object.__setattr__(self, "at", canonical_time(self.at))
         object.__setattr__(self, "before", dict(self.before))

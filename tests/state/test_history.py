@@ -50,6 +50,8 @@ def test_an_entry_stores_its_time_in_one_utc_form() -> None:
         ({"at": "yesterday"}, "isoformat"),
         ({"receipt": {"ok": True}}, "receipt"),
         ({"action": "receipt"}, "receipt"),
+        ({"after": {"when": object()}}, "after must hold JSON values only"),
+        ({"before": {"ratio": float("nan")}}, "before must hold JSON values only"),
     ],
 )
 def test_an_entry_that_cannot_be_true_is_refused(fields: dict[str, object], problem: str) -> None:
