@@ -5,6 +5,7 @@ rate limits, verification and the self-registration warning."""
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -339,6 +340,27 @@ def test_a_token_that_expires_mid_apply_is_renewed(
     converge(provider, context([acme(*people)]))
     assert len(raw.customers()) == 4
     assert admin.calls()["emporix"]["POST /oauth/token"] > 2
+
+
+def test_a_token_is_renewed_before_it_runs_out(
+    provider: EmporixProvider, admin: SandboxAdmin
+) -> None:
+    admin.setting("emporix", "token_lifetime_seconds", 1)
+    provider.read(Scope(kinds=frozenset({"customer"})))
+    time.sleep(1.1)
+    provider.read(Scope(kinds=frozenset({"customer"})))
+    calls = admin.calls()["emporix"]
+    assert calls["POST /oauth/token"] == 2
+    assert calls["GET /customers"] == 2  # no call was refused and sent again
+
+
+def test_a_fresh_token_refused_too_is_an_auth_error(
+    provider: EmporixProvider, admin: SandboxAdmin
+) -> None:
+    admin.setting("emporix", "token_lifetime_seconds", 0)
+    with pytest.raises(AuthError, match="a fresh service token was refused too"):
+        provider.read(Scope())
+    assert admin.calls()["emporix"]["POST /oauth/token"] == 2
 
 
 def test_rate_limits_and_server_errors_are_retried(
