@@ -185,6 +185,34 @@ def test_upsert_creates_201_then_updates_204(api: Emporix) -> None:
     assert len(api.call("GET", "/customer/{t}/customers").json()) == 1
 
 
+def test_put_on_an_existing_customer_merges_or_replaces_as_set(
+    api: Emporix, admin: SandboxAdmin
+) -> None:
+    api.call("PUT", "/customer/{t}/customers/c1", json=customer("a@acme.example", company="Acme"))
+    api.call("PUT", "/customer/{t}/customers/c1", json={"contactEmail": "a@acme.example"})
+    merged = api.call("GET", "/customer/{t}/customers/c1").json()
+    assert (merged["firstName"], merged["company"]) == ("Jane", "Acme")
+    admin.setting("emporix", "put_replaces", True)
+    api.call("PUT", "/customer/{t}/customers/c1", json={"contactEmail": "a@acme.example"})
+    replaced = api.call("GET", "/customer/{t}/customers/c1").json()
+    assert "firstName" not in replaced and "company" not in replaced
+    assert replaced["preferredCurrency"] == "USD"
+
+
+def test_flags_of_a_customer_created_without_them_are_settings(
+    api: Emporix, admin: SandboxAdmin
+) -> None:
+    api.call("POST", "/customer/{t}/customers", json=customer("a@acme.example", id="c1"))
+    admin.setting("emporix", "created_active", False)
+    admin.setting("emporix", "created_on_hold", True)
+    api.call("POST", "/customer/{t}/customers", json=customer("b@acme.example", id="c2"))
+    flags = {
+        c["id"]: (c["active"], c["onHold"])
+        for c in api.call("GET", "/customer/{t}/customers").json()
+    }
+    assert flags == {"c1": (True, False), "c2": (False, True)}
+
+
 def test_patch_delete_and_404(api: Emporix, admin: SandboxAdmin) -> None:
     api.call("PUT", "/customer/{t}/customers/c1", json=customer("a@acme.example"))
     api.call("PUT", "/customer/{t}/customers/c2", json=customer("b@acme.example"))
