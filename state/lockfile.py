@@ -19,7 +19,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storegate.engine.errors import StateError, StateLocked
+from storegate.providers.contract import StateError, StateLocked
 from storegate.state.base import LockInfo
 from storegate.state.files import directory_lock
 

@@ -88,7 +88,7 @@ def desired_customers(
                 _absent(managed.address, managed.account, "revoked", managed.id, depends)
             )
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(set(problems)))
     return records
 
 
