@@ -16,9 +16,9 @@ applied `bulk_chunk_records` at a time, each chunk in one store transaction with
 the job's counters, so a client must poll, results land as chunks complete, and a sandbox restarted
 mid-job carries on from the last chunk. Each row is validated and written as the REST create/update
 path writes a record (salesforce_bulk_ingest), so bad rows fail alone; the record_error fault hits
-rows as it hits REST records (its method and path are the upload's: PUT .../batches). Jobs, uploads
-and results live in the store (system `salesforce_bulk`); query results are a snapshot of ids read
-a set at a time.
+rows as it hits REST records (its method and path are the upload's: PUT .../batches). Jobs live in the
+store (system `salesforce_bulk`), uploads and result chunks in its blobs; query results are a
+snapshot of ids read a set at a time.
 
 Facts not verified against Salesforce, kept simple here: a state conflict answers 409
 INVALIDJOBSTATE; results of a query job that is not complete answer 412 JOB_NOT_COMPLETE; query
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 import threading
 import time
@@ -55,7 +56,6 @@ log = logging.getLogger("sandbox.salesforce_bulk")
 
 BULK = "salesforce_bulk"  # the store system holding jobs, uploads and results
 INGEST, QUERY = "ingest", "query"
-DATA, RESULT = "ingest-data", "ingest-result"
 SETTINGS: dict[str, Any] = {
     "bulk_processing_delay_ms": 200,  # from UploadComplete (or a query job's creation) to work
     "bulk_chunk_records": 2000,  # rows applied per store transaction
@@ -249,7 +249,7 @@ class BulkEmulator:
             if job["state"] != "Open":
                 return _state_conflict(job)
             job["_uploads"] += 1
-            self.store.update(BULK, DATA, job["id"], {"csv": text})
+            self.store.put_blob(BULK, _data_name(job["id"]), text)
             self._save(INGEST, job)
         return Response(201)
 
@@ -291,9 +291,7 @@ class BulkEmulator:
                 return _not_found()
             if job["state"] not in ("UploadComplete", *CLOSED):
                 return _state_conflict(job)
-            for k in range(job["_chunks"]):
-                self.store.delete(BULK, RESULT, _chunk_id(job["id"], k))
-            self.store.delete(BULK, DATA, job["id"])
+            self.store.delete_blobs(BULK, f"{job['id']}/")
             self.store.delete(BULK, INGEST, job["id"])
         return Response(204)
 
@@ -312,14 +310,10 @@ class BulkEmulator:
         job = self.store.get(BULK, INGEST, request.params["id"])
         if job is None:
             return _not_found()
-        chunks = self.store.get_many(
-            BULK, RESULT, [_chunk_id(job["id"], k) for k in range(job["_chunks"])]
-        )
-        rows = [
-            row
-            for k in range(job["_chunks"])
-            for row in chunks.get(_chunk_id(job["id"], k), {}).get(which, [])
-        ]
+        rows: list[Row] = []
+        for k in range(job["_chunks"]):
+            stored = self.store.get_blob(BULK, _chunk_name(job["id"], k))
+            rows.extend(json.loads(stored)[which] if stored else [])
         header = [*leading, *(job["_header"] or [])]
         return _csv(render(header, rows, job["columnDelimiter"], job["lineEnding"]))
 
@@ -327,12 +321,12 @@ class BulkEmulator:
         job = self.store.get(BULK, INGEST, request.params["id"])
         if job is None:
             return _not_found()
-        data = self.store.get(BULK, DATA, job["id"])
+        data = self.store.get_blob(BULK, _data_name(job["id"]))
         header: list[str] = []
         rows: list[Row] = []
         if data is not None and job["state"] != "JobComplete":
             try:
-                header, all_rows = parse(data["csv"], job["columnDelimiter"], job["lineEnding"])
+                header, all_rows = parse(data, job["columnDelimiter"], job["lineEnding"])
                 rows = all_rows[job["_next"] :]
             except CsvError:
                 header, rows = [], []
@@ -346,12 +340,12 @@ class BulkEmulator:
                 return
             if job["state"] not in ("UploadComplete", "InProgress"):
                 return
-            data = self.store.get(BULK, DATA, job_id) or {"csv": ""}
+            data = self.store.get_blob(BULK, _data_name(job_id)) or ""
             spec = self._object(job["object"])
             try:
                 if spec is None:
                     raise CsvError(f"InvalidJob : Unable to find object: {job['object']}")
-                header, rows = parse(data["csv"], job["columnDelimiter"], job["lineEnding"])
+                header, rows = parse(data, job["columnDelimiter"], job["lineEnding"])
                 path = f"/services/data/{job['_version']}/jobs/ingest/{job_id}/batches"
                 run = IngestRun(
                     self.writer,
@@ -378,12 +372,9 @@ class BulkEmulator:
                 chunk = rows[start : start + size]
                 if chunk:
                     outcome = run.apply(chunk)
-                    self.store.update(
-                        BULK,
-                        RESULT,
-                        _chunk_id(job_id, job["_chunks"]),
-                        {"succeeded": outcome.succeeded, "failed": outcome.failed},
-                    )
+                    chunk_result = {"succeeded": outcome.succeeded, "failed": outcome.failed}
+                    name = _chunk_name(job_id, job["_chunks"])
+                    self.store.put_blob(BULK, name, json.dumps(chunk_result))
                     job["_chunks"] += 1
                     job["_next"] = start + len(chunk)
                     job["numberRecordsProcessed"] += len(chunk)
@@ -542,8 +533,12 @@ class BulkEmulator:
         return _csv(body, headers)
 
 
-def _chunk_id(job_id: str, number: int) -> str:
-    return f"{job_id}-{number:06d}"
+def _data_name(job_id: str) -> str:
+    return f"{job_id}/data"
+
+
+def _chunk_name(job_id: str, number: int) -> str:
+    return f"{job_id}/result-{number:06d}"
 
 
 def _csv(body: bytes, headers: dict[str, str] | None = None) -> Response:

@@ -101,6 +101,10 @@ CREATE TABLE IF NOT EXISTS counters (
     value INTEGER NOT NULL,
     PRIMARY KEY (system, type)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (
+    name TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS column_tables (
     system TEXT NOT NULL,
     type TEXT NOT NULL,
@@ -254,6 +258,36 @@ class Store:
             for (owner, _), table in self._tables.items():
                 if system is None or owner == system:
                     self._conn.execute(f"DELETE FROM {quote_name(table.name)}")
+            if system is None:
+                self._conn.execute("DELETE FROM blobs")
+            else:
+                self._delete_blobs(f"{system}/")
+
+    # --- blobs ------------------------------------------------------------------------------------
+
+    def put_blob(self, system: str, name: str, data: str) -> None:
+        """Keep a large text (an upload, a result set) of `system` under `name`. Blobs live apart
+        from records: a row of megabytes among the records would slow every write near it."""
+        with self.transaction():
+            self._conn.execute(
+                "INSERT OR REPLACE INTO blobs (name, data) VALUES (?, ?)",
+                (f"{system}/{name}", data),
+            )
+
+    def get_blob(self, system: str, name: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT data FROM blobs WHERE name = ?", (f"{system}/{name}",)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def delete_blobs(self, system: str, prefix: str) -> None:
+        """Delete the blobs of `system` whose name starts with `prefix`."""
+        with self.transaction():
+            self._delete_blobs(f"{system}/{prefix}")
+
+    def _delete_blobs(self, prefix: str) -> None:
+        self._conn.execute("DELETE FROM blobs WHERE substr(name, 1, ?) = ?", (len(prefix), prefix))
 
     # --- column tables ----------------------------------------------------------------------------
 
