@@ -1,13 +1,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from storegate.engine.plan import Action, Change, FieldChange, ManagedRecord, Plan, dump_plan
+from storegate.engine.ownership import UnmanagedAccess
+from storegate.engine.plan import (
+    Action,
+    Address,
+    Change,
+    FieldChange,
+    ManagedRecord,
+    Origin,
+    Plan,
+    dump_plan,
+)
 from storegate.engine.render.json import render_json
 
 from .conftest import make_change
@@ -143,3 +154,35 @@ def test_changes_come_after_the_changes_they_depend_on(plan: Plan) -> None:
         'bigcommerce.customer["jane.doe@acme.example"]',
         'salesforce.contact["jane.doe@acme.example"]',
     ]
+
+
+def stray_access() -> UnmanagedAccess:
+    return UnmanagedAccess(
+        Address("bigcommerce", "customer", "stray@acme.example"), "77", "Acme Industrial", "active"
+    )
+
+
+def test_ownership_fields_validate(plan: Plan, validator: jsonschema.Draft202012Validator) -> None:
+    acme = str(plan.changes[0].address)
+    owned = replace(
+        plan,
+        changes=(replace(plan.changes[0], origin=Origin.DRIFT), *plan.changes[1:]),
+        repo="github.com/acme/store-access",
+        unmanaged=(stray_access(),),
+        undeclared_accounts=3,
+        adopted=(acme,),
+        targets=((acme, "0123456789abcdef"),),
+    )
+    document = json.loads(dump_plan(owned))
+    validator.validate(document)
+    assert document["origins"] == {"repo": 6, "drift": 1, "unmanaged": 0}
+    assert document["targets"] == {acme: "0123456789abcdef"}
+    document["unmanaged"][0]["access"] = "revoked"  # revoked access is no unmanaged access
+    assert not validator.is_valid(document)
+
+
+def test_schema_describes_unmanaged_access() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    unmanaged = schema["$defs"]["unmanagedAccess"]
+    assert set(stray_access().to_json()) == set(unmanaged["properties"])
+    assert schema["properties"]["origins"]["required"] == [o.value for o in Origin]
