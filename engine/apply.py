@@ -20,11 +20,29 @@ from storegate.engine.manual import PENDING, asked_values
 from storegate.engine.order import waves
 from storegate.engine.ownership import TARGET, check_identity
 from storegate.engine.plan import Action, Change, FieldChange, Plan, Ref
-from storegate.providers.contract import Address, ChangeResult, LiveRecord, Provider, Scope
-from storegate.state.base import ResourceState, StateBackend, StateDocument
+from storegate.providers.contract import (
+    Address,
+    ChangeResult,
+    KeepIfSet,
+    LiveRecord,
+    Provider,
+    Scope,
+)
+from storegate.state.base import HistoryEntry, ResourceState, Result, StateBackend, StateDocument
+from storegate.state.history import new_apply_id
 
 Progress = Callable[[int], None]
 """Called with the number of changes just finished."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who asked for this apply and from which plan, for every history entry it writes."""
+
+    apply_id: str
+    plan_checksum: str | None = None
+    commit: str | None = None
+    author: str | None = None
 
 
 @dataclass
@@ -118,7 +136,10 @@ class Applier:
         state: StateDocument,
         providers: Mapping[str, Provider],
         progress: Progress | None = None,
+        provenance: Provenance | None = None,
     ) -> None:
+        self.provenance = provenance or Provenance(apply_id=new_apply_id())
+        self.pending_history: list[HistoryEntry] = []
         self.plan = plan
         self.backend = backend
         self.state = state
@@ -147,6 +168,8 @@ class Applier:
             for system, changes in _by_system(c for c in round_ if c.action is not Action.MANUAL):
                 self._run_batch(system, changes)
         self._forget_revoked()
+        if self.pending_history:
+            self._save()
         self.outcome.state = self.state
         return self.outcome
 
@@ -173,7 +196,7 @@ class Applier:
         for change in changes:
             blocked = self._blocked_by(change)
             if blocked:
-                self.outcome.skipped[change.id] = blocked
+                self._skip(change, blocked)
                 continue
             address = str(change.address)
             entry = self.state.resources.get(address) or resource_entry(
@@ -187,6 +210,7 @@ class Applier:
             entry.attributes = {**entry.attributes, "manual": step}
             self.state.resources[address] = entry
             self.outcome.pending.append(change)
+            self.pending_history.append(self._entry(change, "skipped", "manual step: pending"))
         self._save()
         if self.progress is not None:
             self.progress(len(changes))
@@ -196,11 +220,11 @@ class Applier:
         for change in changes:
             blocked = self._blocked_by(change)
             if blocked:
-                self.outcome.skipped[change.id] = blocked
+                self._skip(change, blocked)
                 continue
             resolved = self._resolve(change)
             if isinstance(resolved, str):
-                self.outcome.skipped[change.id] = resolved
+                self._skip(change, resolved)
             else:
                 ready.append(resolved)
         if self.progress is not None and len(ready) < len(changes):
@@ -250,10 +274,32 @@ class Applier:
                 return f"skipped: {change.address} was not created"
         return replace(change, fields=fields, create_fields=extra, remote_id=remote_id)
 
+    def _skip(self, change: Change, why: str) -> None:
+        self.outcome.skipped[change.id] = why
+        self.pending_history.append(self._entry(change, "skipped", why))
+
+    def _entry(self, change: Change, result: Result, error: str | None = None) -> HistoryEntry:
+        origin = self.provenance
+        return HistoryEntry(
+            apply_id=origin.apply_id,
+            address=str(change.address),
+            action=change.action.value,
+            result=result,
+            before={f.name: _plain(f.before) for f in change.fields},
+            after={f.name: _plain(f.after) for f in (*change.create_fields, *change.fields)},
+            error=error,
+            plan_checksum=origin.plan_checksum,
+            commit=origin.commit,
+            author=origin.author,
+        )
+
     def _on_batch(self, results: Sequence[ChangeResult]) -> None:
         for result in results:
             self.outcome.results[result.change_id] = result
             change = self.changes.get(result.change_id)
+            if change is not None:
+                outcome: Result = "ok" if result.ok else "failed"
+                self.pending_history.append(self._entry(change, outcome, result.error))
             if change is None or not result.ok:
                 continue
             remote_id = result.remote_id or change.remote_id
@@ -300,8 +346,18 @@ class Applier:
         self.state.resources[address] = entry
 
     def _save(self) -> None:
-        self.state = self.backend.write(self.state, self.state.serial)
+        history, self.pending_history = self.pending_history, []
+        self.state = self.backend.write(self.state, self.state.serial, history)
         self._stored_repo = self.state.repo
+
+
+def _plain(value: Any) -> Any:
+    """A field value as history stores it (a value not yet known is the Ref's JSON)."""
+    if isinstance(value, Ref):
+        return value.to_json()
+    if isinstance(value, KeepIfSet):
+        return value.value
+    return value
 
 
 def apply_plan(
@@ -310,5 +366,6 @@ def apply_plan(
     state: StateDocument,
     providers: Mapping[str, Provider],
     progress: Progress | None = None,
+    provenance: Provenance | None = None,
 ) -> ApplyOutcome:
-    return Applier(plan, backend, state, providers, progress).run()
+    return Applier(plan, backend, state, providers, progress, provenance).run()

@@ -155,6 +155,11 @@ def _checksum(body: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def plan_checksum(plan: Plan) -> str:
+    """The checksum a saved plan carries (the same for a plan applied straight after planning)."""
+    return _checksum(plan.to_json())
+
+
 def dump_plan(plan: Plan) -> str:
     """The saved-plan document: the JSON plan plus a checksum of it."""
     body = plan.to_json()

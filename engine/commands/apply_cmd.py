@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,17 +11,19 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from storegate.engine.apply import ApplyOutcome, apply_plan, check_fresh
+from storegate.engine.apply import ApplyOutcome, Provenance, apply_plan, check_fresh
 from storegate.engine.apply import Progress as ProgressCallback
 from storegate.engine.commands.plan_cmd import plan_in
 from storegate.engine.commands.session import Session, echo, open_session, use_color
 from storegate.engine.errors import SafetyRefused, StalePlan, StoregateError
 from storegate.engine.ownership import check_identity
-from storegate.engine.plan import Plan, load_plan
+from storegate.engine.plan import Plan, load_plan, plan_checksum
 from storegate.engine.planner import EMPTY_STATE
 from storegate.engine.receipt import Receipt, revocations, verify_revocations
 from storegate.engine.render import render
 from storegate.engine.safety import assess, enforce
+from storegate.state.base import HistoryEntry
+from storegate.state.history import new_apply_id, provenance
 
 RECEIPTS = Path(".storegate") / "receipts"
 
@@ -97,15 +100,35 @@ def _apply(
             "over, or run `storegate import` first"
         )
     enforce(assess(plan, session.desired.config.safety), allow_mass_revoke)
+    origin = provenance(session.root)
+    who = Provenance(new_apply_id(), plan_checksum(plan), origin.commit, origin.author)
     with _progress(len(plan.changes), color) as advance:
-        outcome = apply_plan(plan, session.backend, state, session.providers, advance)
+        outcome = apply_plan(plan, session.backend, state, session.providers, advance, who)
     receipt = verify_revocations(
         revocations(plan.changes, set(outcome.succeeded)),
         session.providers,
         session.root / RECEIPTS,
     )
+    if receipt.path is not None:
+        _record_receipt(session, receipt, who)
     _report(plan, outcome, receipt)
     return 0 if not outcome.failed and receipt.ok else 1
+
+
+def _record_receipt(session: Session, receipt: Receipt, who: Provenance) -> None:
+    """The receipt joins the apply's history, beside the changes it proves."""
+    assert receipt.path is not None
+    body = json.loads(receipt.path.read_text(encoding="utf-8"))
+    entry = HistoryEntry.for_receipt(
+        who.apply_id,
+        body,
+        verified=receipt.ok,
+        plan_checksum=who.plan_checksum,
+        commit=who.commit,
+        author=who.author,
+    )
+    state = session.backend.read()
+    session.backend.write(state, state.serial, [entry])
 
 
 @contextmanager
