@@ -4,7 +4,9 @@ BigCommerce shares a request quota per store and window and reports it on every 
 that carries the rate headers means "quota spent, nothing was done": wait exactly the reset time
 and send again (even a create). A 429 without them, a 5xx, a timeout or a dropped connection is
 transient and uncertain: idempotent calls back off and retry; a create is sent once and the caller
-looks the records up before trying again.
+looks the records up before trying again. When the answer never came (a read timeout, a connection
+cut after sending, a gateway timeout) the request may still land: that failure is a NoAnswer, and
+the caller waits out the uncertainty window (`wait_out_uncertainty`) before its look-up.
 """
 
 from __future__ import annotations
@@ -40,12 +42,26 @@ RATE_LIMIT_WAITS = 50
 """Consecutive quota waits one request may sit through before the apply gives up."""
 
 
+class NoAnswer(TransientError):
+    """The request was sent and no answer came: the store may still commit it."""
+
+
 class _Retryable(Exception):
     """A transient failure worth another attempt (never raised past this module)."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, unanswered: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.unanswered = unanswered
+        """Sent, and no answer came: it may still land."""
+
+
+NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
 
 
 class RateGate:
@@ -103,6 +119,7 @@ class BigCommerceClient:
         timeout_seconds: float,
         max_retries: int,
         max_concurrency: int,
+        uncertainty_margin_seconds: float = 0.0,
     ) -> None:
         self._http = httpx.Client(
             base_url=f"{base_url.rstrip('/')}/stores/{store_hash}",
@@ -116,6 +133,7 @@ class BigCommerceClient:
             limits=httpx.Limits(max_connections=max_concurrency + 1),
         )
         self._max_retries = max(max_retries, 1)
+        self._uncertainty_window = timeout_seconds + uncertainty_margin_seconds
         self._gate = RateGate()
         self._lock = threading.Lock()
         self._calls = 0
@@ -126,6 +144,15 @@ class BigCommerceClient:
 
     def close(self) -> None:
         self._http.close()
+
+    @property
+    def uncertainty_window(self) -> float:
+        """Seconds after an unanswered request until what it did is taken to be visible."""
+        return self._uncertainty_window
+
+    def wait_out_uncertainty(self) -> None:
+        """Sleep through the uncertainty window (before the look-up that precedes a resend)."""
+        time.sleep(self._uncertainty_window)
 
     def request(
         self,
@@ -155,7 +182,9 @@ class BigCommerceClient:
             last = exc.last_attempt.exception()
             detail = last.detail if isinstance(last, _Retryable) else str(last)
             tries = f"after {attempts} attempts" if retry else "(not retried: a create)"
-            raise TransientError(f"bigcommerce: {method} {path} failed {tries}: {detail}") from None
+            unanswered = isinstance(last, _Retryable) and last.unanswered
+            error = NoAnswer if unanswered else TransientError
+            raise error(f"bigcommerce: {method} {path} failed {tries}: {detail}") from None
         raise TransientError(f"bigcommerce: {method} {path} was never sent")
 
     def _send_until_quota(
@@ -182,7 +211,8 @@ class BigCommerceClient:
         try:
             return self._http.request(method, path, params=params, json=body)
         except httpx.TransportError as exc:
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+            unanswered = not isinstance(exc, NEVER_SENT)
+            raise _Retryable(f"{type(exc).__name__}: {exc}", unanswered=unanswered) from None
 
     @staticmethod
     def _classify(method: str, path: str, response: httpx.Response) -> httpx.Response:
@@ -190,7 +220,7 @@ class BigCommerceClient:
         if status < 300 or status == 422:
             return response
         if status == 429 or status >= 500:
-            raise _Retryable(f"HTTP {status}")
+            raise _Retryable(f"HTTP {status}", unanswered=status == 504)
         if status == 401:
             raise AuthError(
                 "bigcommerce: the access token was refused (401); check the variable "

@@ -28,4 +28,11 @@ class BigCommerceSystem(Strict):
     batch_size: int = Field(10, ge=1, le=10)
     max_concurrency: int = Field(3, ge=1, le=3)
     timeout_seconds: float = 30.0
+    uncertainty_margin_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="a create that got no answer (timed out, connection cut) may still land: "
+        "storegate waits timeout_seconds plus this before looking its emails up and sending "
+        "only the missing customers again",
+    )
     max_retries: int = 6

@@ -47,6 +47,7 @@ class BigCommerceProvider(BaseProvider):
             access_token=resolve(settings.access_token, f"{where}.access_token", secret=True),
             ca_bundle=resolve_path(settings.ca_bundle, f"{where}.ca_bundle", root),
             timeout_seconds=settings.timeout_seconds,
+            uncertainty_margin_seconds=settings.uncertainty_margin_seconds,
             max_retries=settings.max_retries,
             max_concurrency=settings.max_concurrency,
         )

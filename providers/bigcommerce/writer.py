@@ -1,7 +1,8 @@
 """Writes customer changes in BigCommerce's batches of 10, at most 3 calls in flight.
 
 Creates are the one non-idempotent write: after a failed or uncertain POST the emails are looked
-up and only the missing customers are sent again. A 422 refuses a whole batch, so the batch is
+up and only the missing customers are sent again; when no answer came at all, the look-up waits out
+the uncertainty window first, so a create the store commits late is found, not sent twice. A 422 refuses a whole batch, so the batch is
 retried one customer at a time and only the bad record's change fails.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from storegate.providers.bigcommerce.client import BigCommerceClient, error_text
+from storegate.providers.bigcommerce.client import BigCommerceClient, NoAnswer, error_text
 from storegate.providers.bigcommerce.customers import FIELDS, PATH, CustomerReader, chunks
 from storegate.providers.contract import (
     REMOVING_ACTIONS,
@@ -112,6 +113,8 @@ class CustomerWriter:
         try:
             response = self._client.request("POST", PATH, body=payload, retry=False)
         except TransientError as exc:
+            if isinstance(exc, NoAnswer):  # it may still land: look once it would show
+                self._client.wait_out_uncertainty()
             landed, missing = self._landed(changes)
             if missing and attempts_left > 1:
                 return landed + self._create_attempt(missing, attempts_left - 1)
