@@ -15,6 +15,7 @@ it), else a dict in this process.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -52,6 +53,7 @@ class MemorySettings(Strict):
     manual_access: bool = False
     fail: list[str] = Field(default_factory=list, description="user keys whose writes fail")
     batch_size: int = 2
+    batch_seconds: float = Field(0.0, description="how long each write batch takes (slow stores)")
 
 
 class MemoryOptions(Strict):
@@ -75,8 +77,10 @@ class World:
         return data
 
     def save(self, data: dict[str, dict[str, Any]]) -> None:
-        if self._path is not None:
-            self._path.write_text(json.dumps(data, indent=1, sort_keys=True))
+        if self._path is not None:  # atomically: a kill -9 mid-save leaves the last world whole
+            partial = self._path.with_suffix(".tmp")
+            partial.write_text(json.dumps(data, indent=1, sort_keys=True))
+            partial.replace(self._path)
 
     @staticmethod
     def click(data: dict[str, dict[str, Any]], key: str, status: str) -> None:
@@ -227,6 +231,8 @@ class MemoryProvider(BaseProvider):
             self.world.calls += 1
             data = self.world.load()
             results = [self._write(data, change) for change in batch]
+            if self.settings.batch_seconds:
+                time.sleep(self.settings.batch_seconds)
             self.world.save(data)
             on_batch(results)
 
