@@ -74,6 +74,28 @@ class SalesforceSystem(Strict):
         "or a late request cannot duplicate",
     )
     max_retries: int = 4
+    bulk_read_threshold: int | None = Field(
+        10_000,
+        ge=1,
+        description="a read whose first page reports at least this many records runs as a Bulk "
+        "API 2.0 query job (null: never)",
+    )
+    bulk_write_threshold: int | None = Field(
+        2_000,
+        ge=1,
+        description="at least this many creates (or updates) of one kind in an apply go through "
+        "one Bulk API 2.0 ingest job instead of sObject Collections (null: never)",
+    )
+    bulk_poll_seconds: float = Field(
+        1.0, gt=0, description="first wait between polls of a Bulk API job (doubles each poll)"
+    )
+    bulk_poll_max_seconds: float = Field(15.0, gt=0, description="longest wait between polls")
+    bulk_job_timeout_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="how long apply waits for a Bulk API job; one still running is taken up by "
+        "the next apply",
+    )
     writeback: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="per store system name: storegate contact field -> the store attribute written "

@@ -145,6 +145,11 @@ class Connection:
         """Authenticate now (otherwise the first call does)."""
         self._session_client()
 
+    def request_options(self) -> dict[str, Any]:
+        """The requests options every call takes (timeout, the CA to trust), for an operation that
+        builds its own request (Bulk API 2.0's CSV bodies); valid inside `call`."""
+        return self._options()
+
     def query_pages(self, soql: str) -> Iterator[list[dict[str, Any]]]:
         """Each page of a query's records: one call per page (up to 2,000 records)."""
         page = self.call("query", lambda sf: sf.query(soql, **self._options()))

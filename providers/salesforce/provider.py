@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,6 +19,15 @@ from storegate.providers.contract import (
     Scope,
     email_key,
 )
+from storegate.providers.salesforce.bulk import (
+    BulkClient,
+    BulkSettings,
+    JobJournal,
+    MemoryJournal,
+    Sleep,
+)
+from storegate.providers.salesforce.bulk_ingest import BulkIngest, Existing
+from storegate.providers.salesforce.bulk_query import BulkQuery
 from storegate.providers.salesforce.config import SalesforceSystem
 from storegate.providers.salesforce.connection import DEFAULT_RETRY_BASE_DELAY, Connection
 from storegate.providers.salesforce.lookups import NameIndex
@@ -55,12 +65,23 @@ class SalesforceProvider(BaseProvider):
         root: Path,
         *,
         retry_base_delay: float = DEFAULT_RETRY_BASE_DELAY,
+        job_journal: JobJournal | None = None,
+        sleep: Sleep = time.sleep,
     ) -> None:
         super().__init__(name)
         self._settings = settings
         self.fields: FieldMap = build_field_map(settings)
         self._connection = Connection(settings, root, retry_base_delay=retry_base_delay)
         self._lookups: dict[str, NameIndex] = {}
+        self._bulk_settings = BulkSettings.of(settings)
+        self._bulk_client = BulkClient(self._connection)
+        self._journal: JobJournal = job_journal or MemoryJournal()
+        self._sleep = sleep
+
+    def use_job_journal(self, journal: JobJournal) -> None:
+        """Keep Bulk API ingest job ids in `journal` (the engine's state), so a run killed mid-job
+        is resumed by the next apply instead of uploading the records again."""
+        self._journal = journal
 
     # ------------------------------------------------------------------ Provider
 
@@ -98,7 +119,12 @@ class SalesforceProvider(BaseProvider):
                 continue
             lookups = self._load_lookups() if kind == "account" else {}
             for soql in self._read_queries(kind, scope):
-                for page in self._connection.query_pages(soql):
+                pages = (
+                    self._bulk_query().pages(soql, kind)
+                    if scope.full
+                    else self._connection.query_pages(soql)
+                )
+                for page in pages:
                     for raw in page:
                         live = to_live(self.name, kind, raw, self.fields, lookups)
                         records[live.id] = live
@@ -109,7 +135,7 @@ class SalesforceProvider(BaseProvider):
             f.name in LOOKUPS for c in changes for f in (*c.fields, *c.create_fields)
         )
         lookups = self._load_lookups() if needs_lookups else {}
-        Writer(self._connection, self.fields, lookups).apply(changes, on_batch)
+        Writer(self._connection, self.fields, lookups, self._bulk_ingest).apply(changes, on_batch)
 
     def verify(self, changes: Sequence[Change], revoked: frozenset[str]) -> list[Check]:
         del revoked  # every revoked contact has its own change here
@@ -144,6 +170,14 @@ class SalesforceProvider(BaseProvider):
         self._connection.close()
 
     # ------------------------------------------------------------------ internals
+
+    def _bulk_ingest(self, existing: Existing) -> BulkIngest:
+        settings, journal = self._bulk_settings, self._journal
+        return BulkIngest(self._bulk_client, settings, journal, existing, self._sleep)
+
+    def _bulk_query(self) -> BulkQuery:
+        settings, client = self._bulk_settings, self._bulk_client
+        return BulkQuery(self._connection, client, settings, self.fields, self._sleep)
 
     def _read_queries(self, kind: Kind, scope: Scope) -> Iterator[str]:
         sobject = SOBJECT[kind]

@@ -6,11 +6,15 @@ When no answer came at all, the look-up waits out the uncertainty window first (
 plus a margin), so a create the server commits late is found rather than made twice. With
 `external_id_field` set, contacts are instead created by upsert on it (upserts.py): idempotent, so
 resent like updates.
+
+With a `BulkIngest`, creates or updates of one kind at or above `bulk_write_threshold` go through one
+Bulk API 2.0 ingest job instead (bulk_ingest.py); what it leaves comes back here. Jobs an earlier
+run left in the journal are resumed before anything is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +26,7 @@ from storegate.providers.contract import (
     TransientError,
     email_key,
 )
+from storegate.providers.salesforce.bulk_ingest import BulkIngest, Existing
 from storegate.providers.salesforce.connection import Connection, NoAnswer
 from storegate.providers.salesforce.lookups import NameIndex
 from storegate.providers.salesforce.profiles import SOBJECT, FieldMap, Kind
@@ -41,11 +46,17 @@ class Pending:
 
 class Writer:
     def __init__(
-        self, connection: Connection, fields: FieldMap, lookups: Mapping[str, NameIndex]
+        self,
+        connection: Connection,
+        fields: FieldMap,
+        lookups: Mapping[str, NameIndex],
+        bulk: Callable[[Existing], BulkIngest] | None = None,
     ) -> None:
         self._connection = connection
         self._fields = fields
         self._lookups = lookups
+        self._bulk = bulk(self._existing) if bulk is not None else None
+        self._check_first: set[str] = set()
 
     def apply(self, changes: Sequence[Change], on_batch: BatchCallback) -> None:
         refused = [
@@ -57,8 +68,12 @@ class Writer:
         ]
         if refused:
             on_batch(refused)
+        settled: set[str] = set()
+        if self._bulk is not None:
+            resumed = self._bulk.resume(changes, on_batch)
+            settled, self._check_first = resumed.settled, resumed.check_first
         for kind in ("account", "contact"):
-            of_kind = [c for c in changes if c.kind == kind]
+            of_kind = [c for c in changes if c.kind == kind and c.id not in settled]
             self._creates(kind, [c for c in of_kind if c.action is Action.CREATE], on_batch)
             self._updates(kind, [c for c in of_kind if c.action in UPDATING], on_batch)
 
@@ -95,6 +110,8 @@ class Writer:
         ready, failed = self._prepare(kind, changes, create=False)
         if failed:
             on_batch(failed)
+        if self._bulk is not None and self._bulk.wants(len(ready)):
+            ready = self._bulk.write(kind, "update", ready, on_batch)
         for start in range(0, len(ready), BATCH_SIZE):
             batch = ready[start : start + BATCH_SIZE]
             try:
@@ -117,10 +134,23 @@ class Writer:
         ready, failed = self._prepare(kind, changes, create=True)
         if failed:
             on_batch(failed)
+        if kind in self._check_first and ready:  # an earlier run's job was lost: found, not made
+            ready = self._report_existing(kind, ready, on_batch)
+        if self._bulk is not None and self._bulk.wants(len(ready)):
+            ready = self._bulk.write(kind, "insert", ready, on_batch)
         key = self._key(kind)
         for start in range(0, len(ready), BATCH_SIZE):
             batch = ready[start : start + BATCH_SIZE]
             on_batch(self._upsert_batch(key, batch) if key else self._create_batch(kind, batch))
+
+    def _report_existing(
+        self, kind: Kind, ready: list[Pending], on_batch: BatchCallback
+    ) -> list[Pending]:
+        found = self._existing(kind, ready)
+        known = [p for p in ready if _identity(kind, p) in found]
+        if known:
+            on_batch([_created(p.change, found[_identity(kind, p)]) for p in known])
+        return [p for p in ready if _identity(kind, p) not in found]
 
     def _create_batch(self, kind: Kind, batch: list[Pending]) -> list[ChangeResult]:
         done: list[ChangeResult] = []
@@ -203,6 +233,10 @@ class Writer:
                 f"results for {len(batch)} records"
             )
         return results
+
+
+def _created(change: Change, record_id: str) -> ChangeResult:
+    return ChangeResult(change.id, True, record_id, None, {"id": record_id})
 
 
 def _identity(kind: Kind, pending: Pending) -> str:
