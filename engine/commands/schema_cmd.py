@@ -8,19 +8,27 @@ from pathlib import Path
 import typer
 from pydantic import BaseModel
 
-from storegate.engine.model import AccountFile, Config
+from storegate.engine.model import AccountFile
+from storegate.engine.registry import config_model
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
-    "storegate.schema.json": (Config, "storegate.yaml: systems, state backend and safety policy"),
-    "account.schema.json": (AccountFile, "accounts/*.yaml: one account and its contacts"),
-}
+
+
+def schemas() -> dict[str, tuple[type[BaseModel], str]]:
+    """storegate.yaml's schema holds each installed provider's settings (a union keyed on `type`)."""
+    return {
+        "storegate.schema.json": (
+            config_model(),
+            "storegate.yaml: systems, state backend and safety policy",
+        ),
+        "account.schema.json": (AccountFile, "accounts/*.yaml: one account and its contacts"),
+    }
 
 
 def schema_documents() -> dict[str, str]:
     """File name -> the schema text, exactly as checked in under schemas/."""
     documents = {}
-    for name, (model, title) in SCHEMAS.items():
+    for name, (model, title) in schemas().items():
         schema = {"$schema": DRAFT, "$id": name, **model.model_json_schema(), "title": title}
         documents[name] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
     return documents

@@ -61,13 +61,6 @@ def test_schema_catches_what_an_editor_should_underline(document: Any, error: st
     assert errors and error in errors[0].message
 
 
-@pytest.mark.xfail(
-    reason="engine bug: engine/commands/schema_cmd.py writes storegate.schema.json from the base "
-    "Config, whose `systems` is dict[str, Any], so no system's settings are described any more; "
-    "fix: build it from storegate.engine.registry.config_model() (the installed providers' "
-    "settings as a tagged union)",
-    strict=True,
-)
 def test_schema_refuses_a_literal_secret() -> None:
     config = load(EXAMPLES / "storegate.yaml")
     config["systems"]["salesforce"]["auth"]["session_id"] = "00Dxx!literal"
