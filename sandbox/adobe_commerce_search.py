@@ -266,6 +266,21 @@ def matches(live: Any, f: Filter) -> bool:
     }[condition]
 
 
+def _key(value: Any) -> tuple[str, Any]:
+    number = _number(value)
+    return ("n", number) if number is not None else ("s", str(value).casefold())
+
+
+def predicate(f: Filter) -> Callable[[Any], bool]:
+    """`matches` for one filter, with an `in` / `nin` list made a set once (large lists)."""
+    if f.condition_type not in ("in", "nin"):
+        return lambda live: matches(live, f)
+    wanted = {_key(v.strip()) for v in f.value.split(",")}
+    if f.condition_type == "in":
+        return lambda live: live is not None and _key(live) in wanted
+    return lambda live: live is not None and _key(live) not in wanted
+
+
 def select(
     records: Sequence[Mapping[str, Any]],
     criteria: Criteria,
@@ -276,10 +291,11 @@ def select(
     unknown = sorted(criteria.fields() - known_fields)
     if unknown:
         raise _invalid(unknown[0], "field")
+    groups = [[(f.field, predicate(f)) for f in group] for group in criteria.groups]
     kept = [
         record
         for record in records
-        if all(any(matches(get(record, f.field), f) for f in group) for group in criteria.groups)
+        if all(any(test(get(record, name)) for name, test in group) for group in groups)
     ]
     kept.sort(key=lambda r: _number(r.get("id")) or 0.0)
     for order in reversed(criteria.sort_orders):

@@ -64,7 +64,7 @@ class CompanyWriter:
         existing = self._find(after)
         if existing is not None:
             return self._update(change, int(existing["id"]), existing)
-        admin_id = find_or_create_customer(
+        admin = find_or_create_customer(
             self.client,
             self.reader,
             self.system,
@@ -78,7 +78,7 @@ class CompanyWriter:
             company_name=after["name"],
             status=after.get("status"),
             customer_group_id=after.get("customer_group_id"),
-            super_user_id=admin_id,
+            super_user_id=int(admin["id"]),
         )
         company["extension_attributes"] = self._extensions({}, after)
 

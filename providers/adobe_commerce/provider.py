@@ -180,7 +180,8 @@ class AdobeCommerceProvider(BaseProvider):
         if member_ids:
             for customer in self._reader.customers_by_ids(sorted(member_ids)):
                 found[int(customer["id"])] = customer
-        emails = {k for k in scope.keys if "@" in k}
+        known = {email_key(str(c.get("email") or "")) for c in found.values()}
+        emails = {k for k in scope.keys if "@" in k} - known
         if emails:
             for customer in self._reader.customers_by_emails(emails):
                 found[int(customer["id"])] = customer
@@ -212,6 +213,7 @@ class AdobeCommerceProvider(BaseProvider):
             ([c for c in changes if c.kind == USER], users.write),
             (deleted, companies.write),  # after its users
         ]
+        users.prefetch([c for c in changes if c.kind == USER])
         handled = {c.id for group, _ in steps for c in group}
         unknown = [c for c in changes if c.id not in handled]
         if unknown:

@@ -10,7 +10,7 @@ Revocation is `status: 0`; deletion (`store_removal: delete`) is `DELETE /V1/cus
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from storegate.providers.adobe_commerce.client import AdobeClient, error_text, json_of
@@ -45,11 +45,12 @@ def find_or_create_customer(
     last_name: str,
     attempts: int,
     company: Mapping[str, Any] | None = None,
-) -> int:
-    """The customer id of `email`, creating the customer when there is none."""
-    existing = find_customer(reader, email)
+    looked_up: bool = False,
+) -> dict[str, Any]:
+    """The customer of `email`, created when there is none (`looked_up`: known to be missing)."""
+    existing = None if looked_up else find_customer(reader, email)
     if existing is not None:
-        return int(existing["id"])
+        return existing
     customer: dict[str, Any] = {"email": email, "firstname": first_name, "lastname": last_name}
     if company:
         customer["extension_attributes"] = {"company_attributes": dict(company)}
@@ -62,8 +63,7 @@ def find_or_create_customer(
             )
         return dict(json_of(response, f"{system}: POST /customers"))
 
-    created = create_once(send, lambda: find_customer(reader, email), attempts)
-    return int(created["id"])
+    return create_once(send, lambda: find_customer(reader, email), attempts)
 
 
 class RoleIds:
@@ -98,6 +98,28 @@ class UserWriter:
         self.reader = reader
         self.settings = settings
         self.roles = RoleIds(reader)
+        self._by_id: dict[str, dict[str, Any]] = {}
+        self._by_email: dict[str, dict[str, Any]] = {}
+        self._looked_up: set[str] = set()
+        """Ids and email keys the prefetch searched for (found or not)."""
+
+    def prefetch(self, changes: Sequence[Change]) -> None:
+        """Every customer these changes touch, in a few searches instead of one call each; a
+        search that fails leaves each change to read its own customer."""
+        ids = {c.remote_id for c in changes if c.remote_id and c.remote_id.isdigit()}
+        emails = {
+            email_key(str(c.after().get("email") or c.key)) for c in changes if not c.remote_id
+        }
+        try:
+            by_id = self.reader.customers_by_ids(int(i) for i in ids) if ids else []
+            by_email = self.reader.customers_by_emails(emails) if emails else []
+        except AuthError:
+            raise
+        except ProviderError:
+            return
+        self._by_id.update((str(c["id"]), c) for c in by_id)
+        self._by_email.update((email_key(str(c.get("email"))), c) for c in by_email)
+        self._looked_up |= ids | emails
 
     def write(self, change: Change) -> ChangeResult:
         try:
@@ -136,7 +158,10 @@ class UserWriter:
         return ok(change, customer_id, email=customer.get("email", change.key))
 
     def _current(self, change: Change) -> dict[str, Any] | None:
+        """The customer as prefetched (by id, else by email); read now if it was not."""
         if change.remote_id is not None:
+            if change.remote_id in self._looked_up:
+                return self._by_id.get(change.remote_id)
             response = self.client.request("GET", f"/customers/{change.remote_id}")
             if response.status_code == 200:
                 return dict(json_of(response, f"{self.system}: GET /customers/{change.remote_id}"))
@@ -144,26 +169,23 @@ class UserWriter:
                 raise ProviderError(f"reading {change.key} failed: {error_text(response)}")
             return None
         email = str(change.after().get("email") or change.key)
+        if email_key(email) in self._looked_up:
+            return self._by_email.get(email_key(email))
         return find_customer(self.reader, email)
 
     def _create(self, change: Change) -> dict[str, Any]:
         after = change.after()
-        email = str(after.get("email") or change.key)
-        attributes = _attributes(after)
-        customer_id = find_or_create_customer(
+        return find_or_create_customer(
             self.client,
             self.reader,
             self.system,
-            email=email,
+            email=str(after.get("email") or change.key),
             first_name=str(after.get("first_name") or ""),
             last_name=str(after.get("last_name") or ""),
             attempts=self.settings.max_retries,
-            company=attributes,
+            company=_attributes(after),
+            looked_up=True,
         )
-        response = self.client.request("GET", f"/customers/{customer_id}")
-        if response.status_code != 200:
-            raise ProviderError(f"reading the new customer {email} failed: {error_text(response)}")
-        return dict(json_of(response, f"{self.system}: GET /customers/{customer_id}"))
 
     def _merged(
         self, customer: Mapping[str, Any], wanted: Mapping[str, Any], change: Change
