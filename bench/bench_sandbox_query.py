@@ -4,8 +4,8 @@ Seeds `--contacts` contacts over contacts/50 accounts straight into a sandbox's 
 the query storegate's plan sends (`SELECT <mapped fields>, Account.Name FROM Contact WHERE Email !=
 null`) and every `nextRecordsUrl` page after it, and reports per page:
 
-- server-side: the time `Sandbox.handle` takes for the call, JSON encoding of the body included
-  (what the sandbox spends; the target is <= 50 ms for a 2,000-record page);
+- server-side: the CPU time `Sandbox.handle` takes for the call on its thread, JSON encoding of
+  the body included (what the sandbox spends; the target is <= 50 ms for a 2,000-record page);
 - over HTTPS: the same pages fetched with httpx over one keep-alive connection.
 
 Then the same for a key lookup (`WHERE Email IN (...)` of 300 emails), and a COUNT().
@@ -61,14 +61,15 @@ def seed(sandbox: Sandbox, contacts: int) -> None:
 
 
 def server_side(sandbox: Sandbox, path: str, query: dict[str, list[str]]) -> tuple[float, str]:
-    """Seconds `handle` + encode took, and the next page's path ('' when done)."""
+    """CPU seconds `handle` + encode took on this thread (steady on a busy machine, where wall time
+    is not), and the next page's path ('' when done)."""
     token = sandbox.env["SF_ACCESS_TOKEN"]
     request = Request("GET", path, query, Headers({"Authorization": f"Bearer {token}"}), b"", {})
-    started = time.perf_counter()
+    started = time.thread_time()
     response = sandbox.handle(request)
     assert response is not None and response.status == 200, response
     response.encode()
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
     return elapsed, str(response.body.get("nextRecordsUrl") or "")
 
 

@@ -268,7 +268,9 @@ def run(
     compiler = _Compiler(schema, spec, store)
     try:
         table, _ = compiler.table(spec)
-        selected = [compiler.resolve(path) for path in query.fields]
+        # Selected parent fields are read with each page; only WHERE and ORDER BY join here.
+        selection = _Compiler(schema, spec, store)
+        selected = [selection.resolve(path) for path in query.fields]
         where = [] if include_deleted else ['s."IsDeleted" = 0']
         if query.where is not None:
             where.append(compiler.condition(query.where))
