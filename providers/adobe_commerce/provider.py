@@ -4,6 +4,10 @@ Adobe Commerce's REST API has no batch writes outside its asynchronous bulk API 
 store's message queue consumers), so writes go one record per call, `max_concurrency` at a time,
 and their results reach the engine in groups as they land. Reads are searches with the largest
 page the store allows.
+
+Results carry the record's `id`; a company user's also its `email` and `company` (the company's
+id), so the CRM can write them back (Salesforce: `writeback: {<this system>: {<contact field>:
+company}}`).
 """
 
 from __future__ import annotations

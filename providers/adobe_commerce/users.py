@@ -155,7 +155,8 @@ class UserWriter:
             refused = self._assign(customer, str(wanted["role"]))
             if refused is not None:
                 return failed(change, refused)
-        return ok(change, customer_id, email=customer.get("email", change.key))
+        company_id = company_attributes(customer).get("company_id") or ""
+        return ok(change, customer_id, email=customer.get("email", change.key), company=company_id)
 
     def _current(self, change: Change) -> dict[str, Any] | None:
         """The customer as prefetched (by id, else by email); read now if it was not."""

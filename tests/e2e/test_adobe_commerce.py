@@ -1,7 +1,8 @@
 """Issue 12 end to end: Salesforce (StoreConnect fields) and Adobe Commerce B2B through the real
 `storegate plan` and `storegate apply`: a new account and its users in one apply (company, roles,
 users), a permissions change moving a user to another role, blocking an account, revoking one
-user with its receipt, and a company found by its Salesforce ID after a rename with state lost."""
+user with its receipt, a company found by its Salesforce ID after a rename with state lost, and the
+company id written back into a Salesforce contact field (`writeback: {adobe_commerce: {...}}`)."""
 
 from __future__ import annotations
 
@@ -282,3 +283,27 @@ def test_company_found_by_its_salesforce_id_after_a_rename(
     apply(storegate, repo)
     assert [c["company_name"] for c in api.get("/company").json()["items"]] == [NAME]
     converged(storegate, repo)
+
+
+def test_company_id_written_back_where_the_profile_has_a_field(
+    repo: Path, storegate: Run, sandbox: Sandbox, admin: SandboxAdmin, api: httpx.Client
+) -> None:
+    config = json.loads(json.dumps(CONFIG))
+    config["systems"]["salesforce"]["fields"] = {
+        "ecommerce_customer_id": "eCommerce_Customer_ID__c",
+        "ecommerce_user_id": "eCommerce_User_ID__c",
+    }
+    config["systems"]["salesforce"]["writeback"] = {
+        SYSTEM: {"ecommerce_customer_id": "company", "ecommerce_user_id": "id"}
+    }
+    (repo / "storegate.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    write_account(repo, contacts())
+    apply(storegate, repo)
+    converged(storegate, repo)
+    rows = soql(
+        admin,
+        sandbox,
+        f"SELECT eCommerce_Customer_ID__c, eCommerce_User_ID__c FROM Contact WHERE Email = '{MARCO}'",
+    )
+    assert rows[0]["eCommerce_Customer_ID__c"] == str(company(api)["id"])
+    assert rows[0]["eCommerce_User_ID__c"] == str(customer(api, MARCO)["id"])
