@@ -693,3 +693,27 @@ def test_unlisted_users_of_a_managed_company_are_read_with_their_access(
     }
     temp = live["temp@ridgeline.example"]
     assert temp.account == "Ridgeline Mechanical" and temp.access == "active"
+
+
+def test_exclusive_account_revokes_undeclared_users(repo: Repo, api: httpx.Client) -> None:
+    repo.write(account())
+    repo.apply()
+    [company] = companies(api)
+    extra = {
+        "email": "temp@ridgeline.example",
+        "firstname": "T",
+        "lastname": "Emp",
+        "extension_attributes": {"company_attributes": {"company_id": company["id"], "status": 1}},
+    }
+    assert api.post("/customers", json={"customer": extra}).status_code == 200
+    repo.write(account(exclusive=True))
+    plan = repo.plan()
+    [change] = plan.changes
+    assert (change.key, change.action, change.origin.value) == (
+        "temp@ridgeline.example",
+        Action.REVOKE,
+        "unmanaged",
+    )
+    repo.apply(plan)
+    assert attributes(user(api, "temp@ridgeline.example"))["status"] == 0
+    assert repo.plan().changes == ()
