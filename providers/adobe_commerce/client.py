@@ -178,11 +178,15 @@ class AdobeClient:
         response = self._send("POST", TOKEN_PATH, None, self._credentials, None)
         if response.status_code >= 500 or response.status_code == 429:
             raise _Retryable(f"HTTP {response.status_code} from the token endpoint")
-        if response.status_code != 200:
+        if response.status_code == 401:
             raise AuthError(
-                f"{self._system}: the admin token was refused ({response.status_code}: "
-                f"{error_text(response)}); check systems.{self._system}.username and the "
-                "variable its password names"
+                f"{self._system}: the admin token was refused ({error_text(response)}); check "
+                f"systems.{self._system}.username and the variable its password names"
+            )
+        if response.status_code != 200:
+            raise ConfigError(
+                f"{self._system}: the token endpoint answered {response.status_code} "
+                f"({error_text(response)}); check systems.{self._system}.base_url and store_code"
             )
         token = response.json()
         if not isinstance(token, str) or not token:

@@ -717,3 +717,13 @@ def test_exclusive_account_revokes_undeclared_users(repo: Repo, api: httpx.Clien
     repo.apply(plan)
     assert attributes(user(api, "temp@ridgeline.example"))["status"] == 0
     assert repo.plan().changes == ()
+
+
+def test_store_code_all_works_and_an_unknown_one_is_a_config_error(repo: Repo) -> None:
+    repo.system["store_code"] = "all"
+    repo.write(account())
+    assert any(c.kind == "company" for c in repo.plan().changes)
+    repo.system["store_code"] = "wholesale_eu"
+    repo.write(account())
+    with pytest.raises(ConfigError, match="store_code"):
+        repo.plan()
