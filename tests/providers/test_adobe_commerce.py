@@ -727,3 +727,12 @@ def test_store_code_all_works_and_an_unknown_one_is_a_config_error(repo: Repo) -
     repo.write(account())
     with pytest.raises(ConfigError, match="store_code"):
         repo.plan()
+
+
+def test_apply_and_plan_under_the_stores_input_limits(repo: Repo, admin: SandboxAdmin) -> None:
+    admin.setting(SYSTEM, "input_limits_enabled", True)
+    admin.setting(SYSTEM, "max_page_size", 2)
+    admin.setting(SYSTEM, "input_list_limit", 12)
+    repo.write(account())
+    repo.apply()
+    assert repo.plan().changes == ()
