@@ -32,8 +32,12 @@ def changes_of(plan: dict[str, object]) -> list[dict[str, object]]:
     return changes
 
 
+EMPTY_STATE = "--allow-empty-state"
+"""The seeded sandbox already holds most records the examples declare: a first apply takes them over."""
+
+
 def apply(storegate: Run, repo: Path, *extra: str) -> None:
-    result = storegate("apply", "--dir", str(repo), "--auto-approve", *extra)
+    result = storegate("apply", "--dir", str(repo), "--auto-approve", EMPTY_STATE, *extra)
     assert result.code == 0, result.out + result.err
 
 
@@ -62,6 +66,11 @@ def test_first_apply_creates_then_second_plan_is_empty(
     first = storegate("plan", str(repo), "--detailed-exitcode")
     assert first.code == 2, first.err
     assert "to create" in first.out
+    assert "SG-EMPTY-STATE" in first.out  # the records the repo declares exist live already
+
+    refused = storegate("apply", "--dir", str(repo), "--auto-approve")
+    assert refused.code == 1 and EMPTY_STATE in refused.err
+    assert state_of(repo).get("resources", {}) == {}, "nothing was applied"
 
     apply(storegate, repo)
 
@@ -142,9 +151,9 @@ def test_stale_saved_plan_is_refused_naming_the_record(
 def test_saved_plan_applies_once_then_is_stale(repo: Path, storegate: Run, tmp_path: Path) -> None:
     saved = tmp_path / "plan.json"
     assert storegate("plan", str(repo), "--out", str(saved)).code == 0
-    first = storegate("apply", str(saved), "--dir", str(repo))
+    first = storegate("apply", str(saved), "--dir", str(repo), EMPTY_STATE)
     assert first.code == 0, first.err
-    again = storegate("apply", str(saved), "--dir", str(repo))
+    again = storegate("apply", str(saved), "--dir", str(repo), EMPTY_STATE)
     assert again.code == 1 and "state changed since the plan" in again.err
 
 
@@ -165,6 +174,7 @@ def test_mass_revocation_refused_without_the_flag(repo: Path, storegate: Run) ->
     assert "--allow-mass-revoke" in plan.out
     refused = storegate("apply", "--dir", str(repo), "--auto-approve")
     assert refused.code == 1 and "--allow-mass-revoke" in refused.err
+    assert EMPTY_STATE not in refused.err  # the state is no longer empty
     assert storegate("plan", str(repo), "--detailed-exitcode").code == 2, "nothing was applied"
 
     apply(storegate, repo, "--allow-mass-revoke")
