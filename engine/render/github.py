@@ -6,20 +6,27 @@ YAML line that declares the record when the change knows it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from storegate.engine.plan import REMOVING_ACTIONS, Change, Plan, PlanWarning
 from storegate.engine.redact import Redactor
 from storegate.engine.render.values import (
-    PHRASES,
+    account_names,
     change_fields,
-    format_value,
+    labelled_value,
     ownership_lines,
+    phrase,
+    printable,
     split_source,
     summary_line,
 )
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's data: control and bidirectional characters shown as escapes (line
+    breaks kept, as the command's own %0A), so a name cannot reorder or hide what it says."""
+    visible = printable(text, keep="\r\n")
+    return visible.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
@@ -39,13 +46,12 @@ def command(name: str, message: str, *, source: str | None = None, title: str | 
     return f"::{name}{joined}::{escape_data(message)}"
 
 
-def change_message(change: Change) -> str:
-    lines = [
-        f"{change.address} {PHRASES[change.action]}"
-        + (f": {change.reason}" if change.reason else "")
-    ]
+def change_message(change: Change, names: Mapping[str, str] | None = None) -> str:
+    known = names or {}
+    lines = [f"{change.address} {phrase(change)}" + (f": {change.reason}" if change.reason else "")]
     lines += [
-        f"{f.name}: {format_value(f.before)} -> {format_value(f.after)}"
+        f"{f.name}: {labelled_value(f.before, known, field=f.name)} -> "
+        f"{labelled_value(f.after, known, field=f.name, account=change.account)}"
         + (" (on create only)" if create_only else "")
         for f, create_only in change_fields(change)
     ]
@@ -84,9 +90,11 @@ def render_github(plan: Plan) -> str:
             )
             for w in change.warnings
         ]
+    names = account_names(plan)
     for change in plan.changes:
         name = "warning" if change.action in REMOVING_ACTIONS else "notice"
         title = f"storegate: {change.action.value} on {change.system}"
-        lines.append(command(name, change_message(change), source=change.source, title=title))
+        message = change_message(change, names)
+        lines.append(command(name, message, source=change.source, title=title))
     lines.append(command("notice", summary_line(plan), title="storegate plan"))
     return redactor.text("\n".join(lines) + "\n")

@@ -8,7 +8,7 @@ a mention or a second `<!-- storegate-plan -->` marker.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 
 from storegate.engine.plan import Action, Change, Origin, Plan
@@ -16,12 +16,17 @@ from storegate.engine.redact import Redactor
 from storegate.engine.render.values import (
     SECTIONS,
     SYMBOLS,
+    account_label,
+    account_names,
+    action_counts,
     by_origin,
     change_fields,
+    counted_as,
     counts_phrase,
     format_value,
     group_by_account,
     ownership_lines,
+    printable,
     removing,
     special_value,
     summary_line,
@@ -44,17 +49,17 @@ _BACKTICKS = re.compile(r"`+")
 
 def escape(text: str) -> str:
     """`text` safe inside a markdown paragraph, list item or table cell, rendered as written."""
-    return text.replace("\r\n", "\n").translate(_ESCAPE)
+    return _visible(text).translate(_ESCAPE)
 
 
 def escape_html(text: str) -> str:
     """`text` safe inside raw HTML such as `<summary>`, where markdown escapes would show."""
-    return text.replace("\r\n", "\n").translate(_ESCAPE_HTML)
+    return _visible(text).translate(_ESCAPE_HTML)
 
 
 def code(text: str, *, in_table: bool = False) -> str:
     """An inline code span around arbitrary text (no backtick run inside can close it early)."""
-    text = text.replace("\r\n", "\n").translate(_CODE_IN_TABLE if in_table else _CODE)
+    text = _visible(text).translate(_CODE_IN_TABLE if in_table else _CODE)
     if "`" not in text:
         return f"`{text}`"
     fence = "`" * (max(len(run) for run in _BACKTICKS.findall(text)) + 1)
@@ -62,12 +67,22 @@ def code(text: str, *, in_table: bool = False) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def value_cell(value: object) -> str:
+def _visible(text: str) -> str:
+    """Control and bidirectional characters shown as escapes; line breaks left to the caller."""
+    return printable(text.replace("\r\n", "\n"), keep="\n\r")
+
+
+def value_cell(
+    value: object, names: Mapping[str, str] | None = None, *, field: str = "", account: str = ""
+) -> str:
     special = special_value(value)
     if special is not None:
         return f"_{escape(special)}_"
     text = value if isinstance(value, str) else format_value(value)
-    return escape(text) if text else "_(empty)_"
+    if not text:
+        return "_(empty)_"
+    name = account_label(value, names or {}, field=field, account=account)
+    return escape(text) + (f" _({escape(name)})_" if name else "")
 
 
 def table(header: list[str], rows: list[list[str]], align: list[str] | None = None) -> str:
@@ -86,7 +101,7 @@ def details(summary: str, body: str, *, open_: bool = False) -> str:
 
 
 def summary_table(plan: Plan) -> str:
-    counts = plan.counts()
+    counts = action_counts(plan.changes)
     header = [escape(a.value) for a in Action]
     return table(header, [[str(counts[a]) for a in Action]], ["---:"] * len(Action))
 
@@ -119,22 +134,27 @@ def _warning_items(plan: Plan, redactor: Redactor) -> Iterator[str]:
             yield f"{code(redactor.text(str(change.address)))}: {escape(redactor.text(message))}"
 
 
-def change_rows(change: Change) -> list[list[str]]:
+def change_rows(change: Change, names: Mapping[str, str] | None = None) -> list[list[str]]:
     """One row per change: what, where, why, and every field as `name: before → after`."""
     fields = [
-        f"{code(f.name, in_table=True)}: {value_cell(f.before)} → {value_cell(f.after)}"
+        f"{code(f.name, in_table=True)}: {value_cell(f.before, names, field=f.name)} → "
+        f"{value_cell(f.after, names, field=f.name, account=change.account)}"
         + (" _(on create)_" if create_only else "")
         for f, create_only in change_fields(change)
     ]
-    action = f"{code(SYMBOLS[change.action], in_table=True)} {escape(change.action.value)}"
+    counted = counted_as(change)
+    label = counted.value + (" (new)" if counted is not change.action else "")
+    action = f"{code(SYMBOLS[change.action], in_table=True)} {escape(label)}"
     record = f"{code(str(change.address), in_table=True)}<br>{escape(change.system)} {escape(change.kind)}"
     if change.source:
         record += f"<br>{code(change.source, in_table=True)}"
     return [[action, record, "<br>".join(fields) or "—", escape(change.reason) or "—"]]
 
 
-def account_block(account: str, changes: list[Change]) -> str:
-    rows = [row for change in changes for row in change_rows(change)]
+def account_block(
+    account: str, changes: list[Change], names: Mapping[str, str] | None = None
+) -> str:
+    rows = [row for change in changes for row in change_rows(change, names)]
     body = table(["Action", "Record", "Fields", "Reason"], rows)
     summary = f"<b>{escape_html(account)}</b>: {escape_html(counts_phrase(changes))}"
     return details(summary, body, open_=bool(removing(changes)))
@@ -174,10 +194,12 @@ def render_markdown(
         )
 
     # Only the accounts that fit are rendered (and redacted): a plan can hold 100,000 changes.
+    names = {k: redactor.text(v) for k, v in account_names(plan).items()}
+
     def block(account: str, changes: list[Change]) -> str:
         if not changes:
             return account  # a section heading
-        return account_block(redactor.text(account), [redactor.change(c) for c in changes])
+        return account_block(redactor.text(account), [redactor.change(c) for c in changes], names)
 
     sections = by_origin(plan.changes)
     groups: list[tuple[str, list[Change]]] = []

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from storegate.engine.plan import Action, Change, FieldChange, Origin, Plan, PlanWarning
 from storegate.engine.redact import Redactor
 from storegate.engine.render.values import (
-    PHRASES,
     SECTIONS,
     SYMBOLS,
+    account_names,
+    after_addresses,
     by_origin,
     change_fields,
-    format_value,
     group_by_account,
+    labelled_value,
     ownership_lines,
+    phrase,
     printable,
     summary_line,
 )
@@ -54,6 +58,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     ownership = ownership_lines(plan)
     if ownership:
         lines += [paint("Ownership:", "heading"), *(f"  {printable(o)}" for o in ownership), ""]
+    names = account_names(plan)
     sections = by_origin(plan.changes)
     for origin, section in sections:
         if len(sections) > 1 or origin is not Origin.REPO:
@@ -62,7 +67,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             lines.append(paint(f"Account {printable(account)}", "heading"))
             lines.append("")
             for change in changes:
-                lines += _change_lines(change, paint)
+                lines += _change_lines(change, paint, names)
                 lines.append("")
     lines.append(paint(summary_line(plan), "heading"))
     return redactor.text("\n".join(lines) + "\n")
@@ -83,16 +88,19 @@ def _plan_warning(warning: PlanWarning) -> str:
     return f"[{printable(warning.code)}] {printable(warning.message)}{where}"
 
 
-def _change_lines(change: Change, paint: _Painter) -> list[str]:
+def _change_lines(change: Change, paint: _Painter, names: Mapping[str, str]) -> list[str]:
     style = _ACTION_STYLE[change.action]
-    head = f"{SYMBOLS[change.action]} {printable(str(change.address))} {PHRASES[change.action]}"
+    head = f"{SYMBOLS[change.action]} {printable(str(change.address))} {phrase(change)}"
     context = f"{printable(change.system)} {printable(change.kind)}"
     if change.source:
         context += f", {printable(change.source)}"
     lines = [f"  {paint(head, style)} {paint(f'({context})', 'dim')}"]
     if change.reason:
         lines.append(f"      # {printable(change.reason)}")
-    lines += [_field_line(f, create_only) for f, create_only in change_fields(change)]
+    lines += [
+        _field_line(f, create_only, names, change.account)
+        for f, create_only in change_fields(change)
+    ]
     if change.manual is not None:
         step = change.manual
         lines.append(f"      by hand: {printable(step.title)}")
@@ -101,11 +109,14 @@ def _change_lines(change: Change, paint: _Painter) -> list[str]:
         if step.done_when:
             lines.append(f"      done when {printable(step.done_when)} (or `storegate confirm`)")
     if change.depends_on:
-        lines.append(f"      # after {', '.join(printable(d) for d in change.depends_on)}")
+        lines.append(f"      # after {', '.join(printable(d) for d in after_addresses(change))}")
     return lines
 
 
-def _field_line(field: FieldChange, create_only: bool) -> str:
+def _field_line(
+    field: FieldChange, create_only: bool, names: Mapping[str, str], account: str
+) -> str:
     suffix = "  (on create only)" if create_only else ""
-    before, after = format_value(field.before), format_value(field.after)
+    before = labelled_value(field.before, names, field=field.name)
+    after = labelled_value(field.after, names, field=field.name, account=account)
     return f"      {printable(field.name)}: {printable(before)} -> {printable(after)}{suffix}"

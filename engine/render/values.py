@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from storegate.engine.plan import REMOVING_ACTIONS, Action, Change, FieldChange, Origin, Plan, Ref
@@ -108,12 +109,17 @@ def format_value(value: Any) -> str:
         return repr(value)
 
 
-def printable(text: str) -> str:
-    """`text` with control characters (terminal escapes, newlines) shown as escapes, not obeyed."""
+def printable(text: str, *, keep: str = "") -> str:
+    """`text` with control characters (terminal escapes, newlines) and bidirectional or other
+    invisible format characters (U+202E, U+2066, zero-width ones) shown as escapes, not obeyed: a
+    name can neither move the cursor nor visually reorder what a reviewer reads. Characters in
+    `keep` (e.g. newlines a format turns into its own line break) are left as they are."""
     if text.isprintable():
         return text
     return "".join(
-        ch if ch.isprintable() or unicodedata.category(ch) == "Zs" else _escape_control(ch)
+        ch
+        if ch.isprintable() or ch in keep or unicodedata.category(ch) == "Zs"
+        else _escape_control(ch)
         for ch in text
     )
 
@@ -140,10 +146,74 @@ def group_by_account(changes: Iterable[Change]) -> list[tuple[str, list[Change]]
     return sorted(groups.items(), key=lambda item: (item[0].casefold(), item[0]))
 
 
+def counted_as(change: Change) -> Action:
+    """The action a change counts as for people: creating a record that grants access (a new
+    store customer, a new contact with access) is a grant, not a mere creation."""
+    if change.action is Action.CREATE and change.access == "active":
+        return Action.GRANT
+    return change.action
+
+
+def action_counts(changes: Iterable[Change]) -> Counter[Action]:
+    return Counter(counted_as(c) for c in changes)
+
+
+def phrase(change: Change) -> str:
+    if change.action is Action.CREATE and counted_as(change) is Action.GRANT:
+        return "will be created with access"
+    return PHRASES[change.action]
+
+
+def after_addresses(change: Change) -> list[str]:
+    """What a change waits for, as addresses: the `+N` of a record's second change is an internal
+    detail of the order, not something a reviewer needs."""
+    return list(
+        dict.fromkeys(d.rsplit("+", 1)[0] if _STEP.search(d) else d for d in change.depends_on)
+    )
+
+
+_STEP = re.compile(r"\]\+\d+$")
+
+ACCOUNT_ID_FIELDS = frozenset({"account_id"})
+"""Fields whose value is the id of the change's account record (a contact's AccountId)."""
+
+
+def account_names(plan: Plan) -> dict[str, str]:
+    """Remote id -> account name, for every account record the plan knows the id of (a record
+    whose key is its account's name), so raw CRM ids can be shown with the name beside them."""
+    names: dict[str, str] = {}
+    for record in plan.managed:
+        if record.id and record.address.key == record.account:
+            names[record.id] = record.account
+    for change in plan.changes:
+        if change.remote_id and change.key == change.account:
+            names[change.remote_id] = change.account
+    return names
+
+
+def account_label(
+    value: Any, names: Mapping[str, str], *, field: str = "", account: str = ""
+) -> str | None:
+    """The account name a value stands for, when it is an account record's id."""
+    if not isinstance(value, str) or not value:
+        return None
+    return names.get(value) or (account if field in ACCOUNT_ID_FIELDS and account else None)
+
+
+def labelled_value(
+    value: Any, names: Mapping[str, str], *, field: str = "", account: str = ""
+) -> str:
+    """`format_value`, with the account's name beside a value that is an account record's id:
+    `"001…" (Acme Industrial)`."""
+    name = account_label(value, names, field=field, account=account)
+    shown = format_value(value)
+    return f"{shown} ({name})" if name else shown
+
+
 def summary_line(plan: Plan) -> str:
     if plan.empty:
         return NO_CHANGES
-    counts = plan.counts()
+    counts = action_counts(plan.changes)
     line = (
         f"Plan: {counts[Action.CREATE]} to create, {counts[Action.UPDATE]} to update, "
         f"{counts[Action.GRANT]} to grant, {counts[Action.REVOKE]} to revoke, "
@@ -170,7 +240,7 @@ def count_phrase(action: Action, count: int) -> str:
 
 def counts_phrase(changes: Iterable[Change]) -> str:
     """E.g. "2 grants, 1 revocation", actions in the order of `Action`."""
-    counts = Counter(c.action for c in changes)
+    counts = action_counts(changes)
     return ", ".join(count_phrase(a, counts[a]) for a in Action if counts[a])
 
 

@@ -25,7 +25,7 @@ def test_one_annotation_per_warning_and_change_then_the_summary(plan: Plan) -> N
         "notice",  # summary
     ]
     assert lines[-1] == (
-        "::notice title=storegate plan::Plan: 1 to create, 2 to update, 1 to grant, 1 to revoke, "
+        "::notice title=storegate plan::Plan: 0 to create, 2 to update, 2 to grant, 1 to revoke, "
         "1 to delete. 1 manual step to do by hand."
     )
 

@@ -24,7 +24,7 @@ def test_starts_with_the_sticky_comment_marker_once(plan: Plan) -> None:
 def test_counts_table_comes_before_warnings_and_accounts(plan: Plan) -> None:
     document = render_markdown(plan)
     table = "| create | update | grant | revoke | delete | manual |\n"
-    table += "| ---: | ---: | ---: | ---: | ---: | ---: |\n| 1 | 2 | 1 | 1 | 1 | 1 |"
+    table += "| ---: | ---: | ---: | ---: | ---: | ---: |\n| 0 | 2 | 2 | 1 | 1 | 1 |"
     assert table in document
     assert document.index(table) < document.index("> [!WARNING]") < document.index("<details")
 
@@ -55,7 +55,7 @@ def test_one_collapsible_block_per_account_with_a_row_per_change(plan: Plan) -> 
     found = blocks(render_markdown(plan))
     assert len(found) == 3
     acme, obrien, zeta = found
-    assert "<summary><b>Acme Industrial</b>: 1 creation, 2 updates, 1 grant</summary>" in acme
+    assert "<summary><b>Acme Industrial</b>: 2 updates, 2 grants</summary>" in acme
     assert acme.startswith("<details>\n")
     # an account that loses access is open for the reviewer
     assert obrien.startswith("<details open>\n")

@@ -66,7 +66,7 @@ def test_each_action_has_its_symbol_and_fields(plan: Plan) -> None:
 
 def test_summary_line_counts_every_action(plan: Plan) -> None:
     assert render_text(plan).splitlines()[-1] == (
-        "Plan: 1 to create, 2 to update, 1 to grant, 1 to revoke, 1 to delete. "
+        "Plan: 0 to create, 2 to update, 2 to grant, 1 to revoke, 1 to delete. "
         "1 manual step to do by hand."
     )
 
