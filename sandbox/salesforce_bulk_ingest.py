@@ -70,6 +70,7 @@ class IngestRun:
         if operation in ("update", "delete") and self._id_at is None:
             raise CsvError(f"InvalidBatch : Field name not found : Id (required for {operation})")
         self._key_at = None
+        self._scan: dict[str, list[str]] | None = None
         if operation == "upsert":
             self._key_at = next(
                 (
@@ -116,6 +117,8 @@ class IngestRun:
                 outcome.succeeded.append([created, "false", *row])
             elif self._operation == "upsert":  # at once, so a later row with its key updates it
                 [record_id] = self._writer.insert(self._spec, [created])
+                key = self._fields[self._key_at].name if self._key_at is not None else ""
+                self._index(created, key)
                 outcome.succeeded.append([record_id, "true", *row])
             else:
                 creates.append((row, created))
@@ -188,13 +191,8 @@ class IngestRun:
         store = self._writer.store
         table = store.column_table(wire.SYSTEM, self._spec.name)
         kinds = {c.field: c.kind for c in table.columns} if table is not None else {}
-        if table is None or field.name not in kinds:
-            return [
-                r["Id"]
-                for r in store.list(wire.SYSTEM, self._spec.name)
-                if not r.get("IsDeleted")
-                and str(r.get(field.name) or "").casefold() == value.casefold()
-            ]
+        if table is None or field.name not in kinds:  # a field an admin request added
+            return list(self._scanned(field.name).get(value.casefold(), []))
         wanted = fold(value) if kinds[field.name] == "fold" else value
         rows = store.select(
             f"SELECT id FROM {quote_name(table.name)} WHERE {quote_name(field.name)} = ?"
@@ -202,6 +200,20 @@ class IngestRun:
             [wanted],
         )
         return [str(r[0]) for r in rows]
+
+    def _scanned(self, name: str) -> dict[str, list[str]]:
+        """Live ids by the case-folded value of a field without a column, read once per run and
+        kept current with the run's own creates."""
+        if self._scan is None:
+            self._scan = {}
+            for record in self._writer.store.list(wire.SYSTEM, self._spec.name):
+                self._index(record, name)
+        return self._scan
+
+    def _index(self, record: Record, name: str) -> None:
+        value = record.get(name)
+        if self._scan is not None and isinstance(value, str) and not record.get("IsDeleted"):
+            self._scan.setdefault(value.casefold(), []).append(str(record["Id"]))
 
     def _body(self, row: Row) -> dict[str, Any]:
         body: dict[str, Any] = {}

@@ -33,7 +33,7 @@ CSV_TYPE = "text/csv"
 @dataclass(frozen=True)
 class BulkJob:
     """An ingest job this provider started: what it writes (kind "account" or "contact";
-    operation "insert" or "update")."""
+    operation "insert", "upsert" (creates on an External ID field) or "update")."""
 
     id: str
     kind: str

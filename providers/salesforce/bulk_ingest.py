@@ -111,10 +111,16 @@ class BulkIngest:
     # ------------------------------------------------------------------ one job
 
     def write(
-        self, kind: Kind, operation: str, ready: Sequence[Pending], on_batch: BatchCallback
+        self,
+        kind: Kind,
+        operation: str,
+        ready: Sequence[Pending],
+        on_batch: BatchCallback,
+        external_id: str | None = None,
     ) -> list[Pending]:
-        """Write `ready` through one ingest job, reporting every result it gives; the changes
-        left for sObject Collections are returned (none when the job ran)."""
+        """Write `ready` through one ingest job (insert, update, or creates as an upsert on the
+        `external_id` field), reporting every result it gives; the changes left for sObject
+        Collections are returned (none when the job ran)."""
         table = _table(operation, ready)
         body = {
             "object": SOBJECT[kind],
@@ -122,6 +128,7 @@ class BulkIngest:
             "contentType": "CSV",
             "lineEnding": "LF",
             "columnDelimiter": "COMMA",
+            **({"externalIdFieldName": external_id} if external_id else {}),
         }
         try:
             job = self._client.json(f"bulk {kind} {operation} job", "POST", "ingest", body=body)
@@ -154,7 +161,7 @@ class BulkIngest:
         results, unsettled = self._results(job_id, table)
         leftovers: list[Pending] = []
         if unsettled:
-            found = self._existing(kind, unsettled) if operation == "insert" else {}
+            found = self._existing(kind, unsettled) if operation != "update" else {}
             for pending in unsettled:
                 record_id = found.get(_identity(kind, pending))
                 if record_id is None:
@@ -247,10 +254,11 @@ class BulkIngest:
                 if info is None:
                     self._hold(job, changes, resumed, on_batch)
                     continue
+            creating = job.operation in ("insert", "upsert")
             if info is None or info.get("state") == "Lost":
-                if job.operation == "insert":
+                if creating:
                     resumed.check_first.add(job.kind)
-            elif job.operation == "insert":
+            elif creating:
                 self._join_creates(job, creates, resumed, on_batch)
             self._journal.forget(job.id)
         return resumed

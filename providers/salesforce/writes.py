@@ -136,9 +136,9 @@ class Writer:
             on_batch(failed)
         if kind in self._check_first and ready:  # an earlier run's job was lost: found, not made
             ready = self._report_existing(kind, ready, on_batch)
-        if self._bulk is not None and self._bulk.wants(len(ready)):
-            ready = self._bulk.write(kind, "insert", ready, on_batch)
         key = self._key(kind)
+        if self._bulk is not None and self._bulk.wants(len(ready)):  # upserts on the key if set
+            ready = self._bulk.write(kind, "upsert" if key else "insert", ready, on_batch, key)
         for start in range(0, len(ready), BATCH_SIZE):
             batch = ready[start : start + BATCH_SIZE]
             on_batch(self._upsert_batch(key, batch) if key else self._create_batch(kind, batch))

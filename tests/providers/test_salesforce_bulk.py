@@ -19,6 +19,7 @@ import pytest
 from storegate.providers.contract import Change, ChangeResult, Scope
 from storegate.providers.salesforce.bulk import BulkJob, BulkSettings, MemoryJournal
 from storegate.sandbox.admin import SandboxAdmin
+from storegate.sandbox.server import Sandbox
 from tests.providers.test_salesforce_support import (
     calls_to,
     change,
@@ -393,3 +394,28 @@ def test_polls_are_bounded_by_the_job_timeout() -> None:
     waits = list(settings.polls())
     assert waits == [1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0]
     assert sum(waits) <= 60.0
+
+
+def test_with_an_external_id_field_bulk_creates_are_upserts_a_rerun_cannot_duplicate(
+    tmp_path: Path, sandbox_env: dict[str, str], admin: SandboxAdmin, sandbox: Sandbox
+) -> None:
+    admin.salesforce_describe(
+        "Contact", "Storegate_Key__c", add={"type": "string", "externalId": True, "unique": True}
+    )
+    [account_id] = seed_records(tmp_path, "Account", [{"Name": "Acme"}])
+    changes = creates(15, account_id, prefix="Key")
+    for attempt in range(2):  # the second run stands for a resend after an unknown outcome
+        provider = sf_provider(
+            tmp_path, bulk_write_threshold=10, external_id_field="Storegate_Key__c", **QUICK
+        )
+        seen = Batches()
+        provider.apply(changes, seen)
+        assert all(r.ok for r in seen.results.values()) and len(seen.results) == 15, attempt
+    jobs = sandbox.store.list("salesforce_bulk", "ingest")
+    assert [(j["operation"], j.get("externalIdFieldName")) for j in jobs] == [
+        ("upsert", "Storegate_Key__c"),
+        ("upsert", "Storegate_Key__c"),
+    ]
+    live = [c for c in sandbox.store.list(SF, "Contact") if not c["IsDeleted"]]
+    assert len(live) == 15
+    assert {c["Storegate_Key__c"] for c in live} == {c.key.lower() for c in changes}
