@@ -647,6 +647,8 @@ def test_one_refused_user_fails_alone(repo: Repo, admin: SandboxAdmin) -> None:
         'adobe_commerce.company_user["marco.bianchi@ridgeline.example"]'
     ]
     assert len(outcome.succeeded) == 5
+    [error] = outcome.failed.values()
+    assert 'The record "marco.bianchi@ridgeline.example" was refused' in error  # %1 filled
 
 
 def test_pages_adopt_the_stores_maximum(repo: Repo, sandbox: Sandbox, admin: SandboxAdmin) -> None:
