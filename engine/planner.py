@@ -6,7 +6,7 @@ own live records, and adds its own warnings and extra changes through the contra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from storegate.engine import manual
@@ -40,8 +40,15 @@ from storegate.providers.contract import (
 from storegate.state.base import StateDocument
 
 
+ReadProgress = Callable[[str, int | None], None]
+"""Told (system, None) as a system's read starts and (system, records read) as it ends."""
+
+
 def make_plan(
-    desired: DesiredState, state: StateDocument, providers: Mapping[str, Provider]
+    desired: DesiredState,
+    state: StateDocument,
+    providers: Mapping[str, Provider],
+    progress: ReadProgress | None = None,
 ) -> Plan:
     check_identity(desired.config.repo, state)
     managed = [
@@ -56,7 +63,12 @@ def make_plan(
     records = _desired(providers, context, desired)
     live: list[LiveRecord] = []
     for name, provider in providers.items():
-        live.extend(provider.read(scope_for(records, state, name)))
+        if progress is not None:
+            progress(name, None)
+        read = provider.read(scope_for(records, state, name))
+        live.extend(read)
+        if progress is not None:
+            progress(name, len(read))
 
     matches = match_records(records, live)
     unmanaged = find_unmanaged(
