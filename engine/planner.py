@@ -39,7 +39,6 @@ from storegate.providers.contract import (
 )
 from storegate.state.base import StateDocument
 
-
 ReadProgress = Callable[[str, int | None], None]
 """Told (system, None) as a system's read starts and (system, records read) as it ends."""
 
