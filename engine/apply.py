@@ -34,6 +34,14 @@ from storegate.state.history import new_apply_id
 Progress = Callable[[int], None]
 """Called with the number of changes just finished."""
 
+StopRequested = Callable[[], bool]
+"""Asked after every batch: True stops the apply there (an interrupt), with state saved."""
+
+
+class ApplyStopped(BaseException):
+    """Raised from the batch callback once a stop is asked for, to end the provider's loop after
+    the batch it just reported. A BaseException, so no provider's `except Exception` holds it."""
+
 
 @dataclass(frozen=True)
 class Provenance:
@@ -52,6 +60,10 @@ class ApplyOutcome:
     pending: list[Change] = field(default_factory=list)
     """Manual steps recorded as pending: the checklist for a person."""
     state: StateDocument | None = None
+    stopped: bool = False
+    """The apply was asked to stop (an interrupt) before every change ran."""
+    not_run: list[str] = field(default_factory=list)
+    """Ids of the changes a stop left unattempted, in plan order."""
 
     @property
     def failed(self) -> dict[str, str]:
@@ -137,7 +149,9 @@ class Applier:
         providers: Mapping[str, Provider],
         progress: Progress | None = None,
         provenance: Provenance | None = None,
+        stop: StopRequested | None = None,
     ) -> None:
+        self.stop = stop
         self.provenance = provenance or Provenance(apply_id=new_apply_id())
         self.pending_history: list[HistoryEntry] = []
         self.plan = plan
@@ -161,17 +175,35 @@ class Applier:
         if self.plan.repo is not None and self.state.repo != self.plan.repo:
             self.state.repo = self.plan.repo
         self._record_managed()
-        for round_ in waves(self.plan.changes):
-            manual = [c for c in round_ if c.action is Action.MANUAL]
-            if manual:
-                self._record_manual(manual)
-            for system, changes in _by_system(c for c in round_ if c.action is not Action.MANUAL):
-                self._run_batch(system, changes)
+        try:
+            for round_ in waves(self.plan.changes):
+                manual = [c for c in round_ if c.action is Action.MANUAL]
+                if manual:
+                    self._check_stop()
+                    self._record_manual(manual)
+                for system, changes in _by_system(
+                    c for c in round_ if c.action is not Action.MANUAL
+                ):
+                    self._check_stop()
+                    self._run_batch(system, changes)
+        except ApplyStopped:
+            self._stopped()
         self._forget_revoked()
         if self.pending_history:
             self._save()
         self.outcome.state = self.state
         return self.outcome
+
+    def _check_stop(self) -> None:
+        if self.stop is not None and self.stop():
+            raise ApplyStopped
+
+    def _stopped(self) -> None:
+        """What a stop left undone: every change with no result, skip or pending step."""
+        self.outcome.stopped = True
+        done = set(self.outcome.results) | set(self.outcome.skipped)
+        done.update(c.id for c in self.outcome.pending)
+        self.outcome.not_run = [c.id for c in self.plan.changes if c.id not in done]
 
     def _record_managed(self) -> None:
         changed = False
@@ -323,9 +355,10 @@ class Applier:
         self._save()
         if self.progress is not None:
             self.progress(len(results))
+        self._check_stop()
 
     def _forget_revoked(self) -> None:
-        failed = set(self.outcome.failed)
+        failed = set(self.outcome.failed) | set(self.outcome.not_run)
         pending = {str(self.changes[cid].address) for cid in failed if cid in self.changes}
         pending.update(str(c.address) for c in self.outcome.pending)
         dropped = [a for a in self.plan.forget if a not in pending and a in self.state.resources]
@@ -367,5 +400,6 @@ def apply_plan(
     providers: Mapping[str, Provider],
     progress: Progress | None = None,
     provenance: Provenance | None = None,
+    stop: StopRequested | None = None,
 ) -> ApplyOutcome:
-    return Applier(plan, backend, state, providers, progress, provenance).run()
+    return Applier(plan, backend, state, providers, progress, provenance, stop).run()
