@@ -148,7 +148,7 @@ def group_by_account(changes: Iterable[Change]) -> list[tuple[str, list[Change]]
 
 def counted_as(change: Change) -> Action:
     """The action a change counts as for people: creating a record that grants access (a new
-    store customer, a new contact with access) is a grant, not a mere creation."""
+    store account, a new contact with access) is a grant, not a mere creation."""
     if change.action is Action.CREATE and change.access == "active":
         return Action.GRANT
     return change.action
