@@ -66,7 +66,7 @@ def test_planning_20000_managed_contacts_reads_in_pages_and_writes_nothing(
 ) -> None:
     repo = tmp_path / "big-repo"
     load_seed(sandbox.store, build(repo))
-    adopt = storegate("apply", "--dir", str(repo), "--auto-approve")
+    adopt = storegate("apply", "--dir", str(repo), "--auto-approve", "--allow-empty-state")
     assert adopt.code == 0, adopt.err
     managed = [a for a in state_of(repo)["resources"] if a.startswith("salesforce.contact")]
     contacts = ACCOUNTS * PER_ACCOUNT
