@@ -174,6 +174,8 @@ class Applier:
     def run(self) -> ApplyOutcome:
         if self.plan.repo is not None and self.state.repo != self.plan.repo:
             self.state.repo = self.plan.repo
+        for system, provider in self.providers.items():
+            provider.use_journal(StateJournal(self, system))
         self._record_managed()
         try:
             for round_ in waves(self.plan.changes):
@@ -382,6 +384,39 @@ class Applier:
         history, self.pending_history = self.pending_history, []
         self.state = self.backend.write(self.state, self.state.serial, history)
         self._stored_repo = self.state.repo
+
+
+JOURNAL = "journal"
+"""The record kind of a provider's journal entries in state (never a live record)."""
+
+
+class StateJournal:
+    """A provider's journal kept in state, saved on every put and drop."""
+
+    def __init__(self, applier: Applier, system: str) -> None:
+        self._applier = applier
+        self._system = system
+
+    def _address(self, key: str) -> Address:
+        return Address(self._system, JOURNAL, key)
+
+    def entries(self) -> dict[str, dict[str, Any]]:
+        return {
+            r.key: dict(r.attributes.get(JOURNAL) or {})
+            for r in self._applier.state.resources.values()
+            if r.system == self._system and r.kind == JOURNAL
+        }
+
+    def put(self, key: str, value: Mapping[str, Any]) -> None:
+        address = self._address(key)
+        self._applier.state.resources[str(address)] = ResourceState(
+            str(address), self._system, JOURNAL, key, None, "", {JOURNAL: dict(value)}
+        )
+        self._applier._save()
+
+    def drop(self, key: str) -> None:
+        if self._applier.state.resources.pop(str(self._address(key)), None) is not None:
+            self._applier._save()
 
 
 def _plain(value: Any) -> Any:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from storegate.engine import manual
+from storegate.engine.apply import JOURNAL
 from storegate.engine.diff import Match, diff, match_records
 from storegate.engine.model import DesiredState
 from storegate.engine.order import topological
@@ -53,6 +54,7 @@ def make_plan(
     managed = [
         ManagedResource(Address(r.system, r.kind, r.key), r.id, r.account)
         for r in state.resources.values()
+        if r.kind != JOURNAL
     ]
     view = desired_view(desired)
     systems = {name: provider.info() for name, provider in providers.items()}
@@ -227,6 +229,8 @@ def undeclared(desired: DesiredState, state: StateDocument) -> set[str]:
     accounts = {loaded.file.account.name for loaded in desired.accounts}
     gone: set[str] = set()
     for resource in state.resources.values():
+        if resource.kind == JOURNAL:
+            continue
         person = resource.attributes.get("person") or (
             resource.key if "@" in resource.key else None
         )

@@ -599,6 +599,18 @@ class Check:
 BatchCallback = Callable[[Sequence[ChangeResult]], None]
 
 
+class Journal(Protocol):
+    """A provider's durable notes between runs (e.g. the id of a bulk job in flight), kept in
+    storegate's state: `put` and `drop` are saved before they return, so a run killed right after
+    finds them on the next apply."""
+
+    def entries(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+    def put(self, key: str, value: Mapping[str, Any]) -> None: ...
+
+    def drop(self, key: str) -> None: ...
+
+
 # ---------------------------------------------------------------- the protocol
 
 
@@ -658,6 +670,9 @@ class Provider(Protocol):
 
     def step_done(self, change: Change, live: LiveRecord | None) -> bool:
         """Whether a manual step recorded as pending is seen done in `live`."""
+
+    def use_journal(self, journal: Journal) -> None:
+        """Where to keep notes that must outlive a killed run (the engine calls it before apply)."""
 
     def calls(self) -> int:
         """API calls made so far."""
@@ -737,6 +752,9 @@ class BaseProvider:
     def step_done(self, change: Change, live: LiveRecord | None) -> bool:
         del change, live
         return False
+
+    def use_journal(self, journal: Journal) -> None:
+        del journal
 
     def close(self) -> None:
         return None

@@ -23,11 +23,35 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceResourceNotFound
 from simple_salesforce.util import call_salesforce
 
+from storegate.providers.contract import Journal
 from storegate.providers.salesforce.config import SalesforceSystem
 from storegate.providers.salesforce.connection import Connection
 
 CLOSED_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 CSV_TYPE = "text/csv"
+
+
+class StateJobJournal:
+    """A JobJournal on the engine's journal (storegate's state): one entry per job in flight."""
+
+    PREFIX = "bulk-job:"
+
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+
+    def unfinished(self) -> Sequence[BulkJob]:
+        return [
+            BulkJob(str(v["id"]), str(v["kind"]), str(v["operation"]))
+            for k, v in sorted(self._journal.entries().items())
+            if k.startswith(self.PREFIX)
+        ]
+
+    def remember(self, job: BulkJob) -> None:
+        value = {"id": job.id, "kind": job.kind, "operation": job.operation}
+        self._journal.put(self.PREFIX + job.id, value)
+
+    def forget(self, job_id: str) -> None:
+        self._journal.drop(self.PREFIX + job_id)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from storegate.providers.contract import (
     Check,
     DesiredContext,
     DesiredRecord,
+    Journal,
     LiveRecord,
     PlanWarning,
     Scope,
@@ -25,6 +26,7 @@ from storegate.providers.salesforce.bulk import (
     JobJournal,
     MemoryJournal,
     Sleep,
+    StateJobJournal,
 )
 from storegate.providers.salesforce.bulk_ingest import BulkIngest, Existing
 from storegate.providers.salesforce.bulk_query import BulkQuery
@@ -77,6 +79,10 @@ class SalesforceProvider(BaseProvider):
         self._bulk_client = BulkClient(self._connection)
         self._journal: JobJournal = job_journal or MemoryJournal()
         self._sleep = sleep
+
+    def use_journal(self, journal: Journal) -> None:
+        """The engine's state journal keeps the ingest jobs in flight."""
+        self.use_job_journal(StateJobJournal(journal))
 
     def use_job_journal(self, journal: JobJournal) -> None:
         """Keep Bulk API ingest job ids in `journal` (the engine's state), so a run killed mid-job
