@@ -1,16 +1,20 @@
-"""`storegate plan`: read the live systems, show the difference, optionally save it."""
+"""`storegate plan [DIR]`: read the live systems, show the difference, optionally save it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from storegate.engine.commands.options import DETAILED_EXITCODE, NO_COLOR, TARGET
 from storegate.engine.commands.session import Session, echo, open_session, use_color
 from storegate.engine.plan import Plan, save_plan
 from storegate.engine.planner import make_plan
+from storegate.engine.progress import read_progress
 from storegate.engine.render import render
+from storegate.engine.targeting import narrow, parse_targets
 
 
 class Format(StrEnum):
@@ -20,24 +24,34 @@ class Format(StrEnum):
     github = "github"
 
 
-def plan_in(session: Session) -> Plan:
-    return make_plan(session.desired, session.backend.read(), session.providers)
+def plan_in(session: Session, targets: Sequence[str] = ()) -> Plan:
+    """The plan of the session's repo against its state, narrowed to `targets` if any."""
+    desired = session.desired
+    chosen = parse_targets(targets, (a.file.account.name for a in desired.accounts))
+    with read_progress(session.providers) as progress:
+        made = make_plan(desired, session.backend.read(), session.providers, progress=progress)
+    return narrow(made, chosen, desired.config.safety)
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def plan(
-        directory: Path = typer.Argument(Path("."), help="The access repo (holds storegate.yaml)."),
-        out: Path | None = typer.Option(None, "--out", "-o", help="Save the plan for `apply`."),
-        fmt: Format = typer.Option(Format.text, "--format", help="What to print."),
-        detailed_exitcode: bool = typer.Option(
-            False, "--detailed-exitcode", help="Exit 0 with no changes, 2 with changes, 1 on error."
+        directory: Path = typer.Argument(
+            Path("."), metavar="DIR", help="The access repo (holds storegate.yaml)."
         ),
-        no_color: bool = typer.Option(False, "--no-color"),
+        out: Path | None = typer.Option(
+            None, "--out", "-o", metavar="FILE", help="Save the plan for `storegate apply FILE`."
+        ),
+        fmt: Format = typer.Option(
+            Format.text, "--format", help="What to print: text, markdown, json or github."
+        ),
+        target: list[str] = TARGET,
+        detailed_exitcode: bool = DETAILED_EXITCODE,
+        no_color: bool = NO_COLOR,
     ) -> None:
         """Show what apply would change in the live systems."""
         with open_session(directory) as session:
-            made = plan_in(session)
+            made = plan_in(session, target)
         if out is not None:
             save_plan(made, out)
         echo(render(made, fmt.value, color=use_color(no_color)))

@@ -19,6 +19,7 @@ sandbox_app = typer.Typer(
     name="sandbox",
     help="Local emulators of Salesforce and the store platforms (HTTPS on 127.0.0.1).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 

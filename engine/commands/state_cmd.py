@@ -44,6 +44,7 @@ def register(app: typer.Typer) -> None:
         name="state",
         help="Inspect what storegate manages; forget a resource; release a stuck lock.",
         no_args_is_help=True,
+        rich_markup_mode=None,
     )
     app.add_typer(state_app)
 
@@ -110,12 +111,14 @@ def register(app: typer.Typer) -> None:
     @state_app.command("history")
     def history(
         address: str | None = typer.Argument(
-            None, metavar="[ADDR]", help="Only this resource (and the receipts of its applies)."
+            None, metavar="ADDR", help="Only this resource (and the receipts of its applies)."
         ),
         since: str | None = typer.Option(
             None, "--since", help="Only entries at or after this ISO 8601 time (UTC if no zone)."
         ),
-        output: HistoryFormat = typer.Option(HistoryFormat.TEXT, "--format"),
+        output: HistoryFormat = typer.Option(
+            HistoryFormat.TEXT, "--format", help="text for people, json for tools."
+        ),
         directory: Path = typer.Option(Path("."), "--dir", help=DIR_HELP),
     ) -> None:
         """Every change apply made: when, what, the result, and the commit and author."""
