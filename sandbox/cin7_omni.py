@@ -29,7 +29,14 @@ from collections import deque
 from typing import Any
 
 from storegate.sandbox import cin7_omni_wire as wire
-from storegate.sandbox.cin7_omni_b2b import CONTACT, SYSTEM, B2BStore, register_admin
+from storegate.sandbox.cin7_omni_b2b import (
+    CONTACT,
+    CUSTOMER,
+    SYSTEM,
+    B2BStore,
+    ClickError,
+    register_admin,
+)
 from storegate.sandbox.cin7_omni_where import (
     WhereError,
     matches,
@@ -140,7 +147,7 @@ def seed(store: Store, data: Any) -> dict[str, int]:
             customer["Tab"] = tab
             if tab == "error":
                 customer["Error"] = str(item.get("error", "the store could not sync this customer"))
-            store.update(SYSTEM, "b2b_customer", str(contact["Id"]), customer)
+            store.update(SYSTEM, CUSTOMER, str(contact["Id"]), customer)
     return {"contacts": len(contacts), "b2b_customers": len(customers)}
 
 
@@ -190,6 +197,32 @@ class Cin7OmniEmulator:
             sb.router.add(SYSTEM, "POST", path, self.create_contacts, CREATE)
             sb.router.add(SYSTEM, "PUT", path, self.update_contacts, UPDATE)
         register_admin(sb, self.b2b)
+        sb.on_manual_step(SYSTEM, self.do_step)
+
+    def do_step(self, kind: str, key: str, after: dict[str, Any]) -> bool:
+        """A person's click in the B2B Dashboard for a manual step storegate recorded: invite or
+        re-enable a customer, deactivate one or cancel their invitation, or Update emails from
+        CRM. False when the step is not one the dashboard offers for that customer."""
+        if kind == "store_email":
+            self.b2b.update_emails_from_crm()
+            return True
+        contact = self.b2b.crm_by_email(key)
+        if kind != "customer" or contact is None:
+            return False
+        customer = self.store.get(SYSTEM, CUSTOMER, str(contact["Id"]))
+        tab = customer["Tab"] if customer is not None else None
+        try:
+            if after.get("status") in ("current", "pending"):
+                if customer is None:
+                    self.b2b.invite(contact)
+                elif tab == "deactivated":
+                    self.b2b.move(customer, "reenable")
+            elif customer is not None and tab in ("current", "pending"):
+                action = "deactivate" if tab == "current" else "cancel-invitation"
+                self.b2b.move(customer, action)
+        except ClickError:
+            return False
+        return True
 
     def _username(self) -> str:
         return str(self.sandbox.secret("cin7_omni_api_username", lambda: "StoregateSandbox"))

@@ -7,7 +7,8 @@ limit), the system's `before` hooks run (auth, budgets), then the handler, then 
 
 An emulator module `sandbox.<name>` exposes `register(sandbox)` and uses: `sandbox.router.add(...)`,
 `add_hook`, `set_error_format`, `set_limit_response`, `register_settings`, `on_reset`,
-`on_expire_tokens`, `add_admin`, `add_env`, `secret`, `faults.take_record_error`, `store`.
+`on_expire_tokens`, `add_admin`, `add_env`, `secret`, `on_manual_step`, `faults.take_record_error`,
+`store`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import copy
 import importlib
 import json
 import logging
+import re
 import secrets
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -38,6 +40,8 @@ AfterHook = Callable[[Request, Response], None]
 ErrorFormat = Callable[[int, str], Response]
 LimitResponse = Callable[[Request], Response]
 EnvValue = str | Callable[["Sandbox"], str]
+ManualStepHandler = Callable[[str, str, dict[str, Any]], bool]
+_ADDRESS = re.compile(r'^(?P<system>[a-z][a-z0-9_]*)\.(?P<kind>[a-z][a-z0-9_]*)\["(?P<key>.*)"\]$')
 
 REQUIRED_MODULES = ("salesforce",)
 OPTIONAL_MODULES = ("bigcommerce", "emporix", "adobe_commerce", "cin7_omni")
@@ -119,6 +123,7 @@ class Sandbox:
         self._reset_callbacks: list[Callable[[], None]] = []
         self._expire_callbacks: list[Callable[[], None]] = []
         self._env_values: dict[str, EnvValue] = {}
+        self._manual_steps: dict[str, ManualStepHandler] = {}
         self._server: HttpsServer | None = None
         self.env: dict[str, str] = {}
         self.systems: list[str] = []
@@ -169,6 +174,20 @@ class Sandbox:
     def add_env(self, name: str, value: EnvValue) -> None:
         """A variable for DIR/env; a callable is evaluated at start (when the URL is known)."""
         self._env_values[name] = value
+
+    def on_manual_step(self, system: str, fn: ManualStepHandler) -> None:
+        """How a person does a manual step in this system's emulated UI: `fn(kind, key, after)`
+        returns whether it did it (for the demo, which shows storegate seeing steps done)."""
+        self._manual_steps[system] = fn
+
+    def do_manual_step(self, address: str, after: Mapping[str, Any]) -> bool:
+        """Do the manual step storegate recorded for `address` (`system.kind["key"]`), asking for
+        `after`, as a person would; False when no emulator knows how."""
+        found = _ADDRESS.match(address)
+        handler = self._manual_steps.get(found["system"]) if found else None
+        if found is None or handler is None:
+            return False
+        return handler(found["kind"], found["key"], dict(after))
 
     def secret(self, name: str, make: Callable[[], str] = lambda: secrets.token_urlsafe(24)) -> str:
         """A credential kept in DIR/credentials.json, so a restart on the same DIR keeps DIR/env valid."""

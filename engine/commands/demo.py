@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 import yaml
@@ -34,6 +35,29 @@ def _run(args: list[str]) -> int:
         echo(f"error: {exc}", err=True)
         return 1
     return code if isinstance(code, int) else 0
+
+
+def _do_manual_steps(sandbox: Any, repo: Path) -> None:
+    """A person does the manual steps apply recorded, in the sandbox's emulated dashboards, so the
+    next plan shows storegate seeing them done."""
+    from storegate.engine.load import load_config
+    from storegate.state.factory import open_backend
+    from storegate.state.postgres import DEFAULT_REPO
+
+    config = load_config(repo)
+    document = open_backend(config.state, repo, config.repo or DEFAULT_REPO).read()
+    pending = [
+        (address, step)
+        for address, resource in sorted(document.resources.items())
+        if isinstance(step := resource.attributes.get("manual"), dict)
+        and step.get("status") == "pending"
+    ]
+    if not pending:
+        return
+    echo("\n# a person does the manual steps in the sandbox's dashboards:")
+    for address, step in pending:
+        done = sandbox.do_manual_step(address, step.get("after") or {})
+        echo(f"  {'done' if done else 'left to do'}: {step.get('title') or address}")
 
 
 def register(app: typer.Typer) -> None:
@@ -77,6 +101,8 @@ def register(app: typer.Typer) -> None:
                     ("storegate plan (again: nothing left to do)", ["plan", str(repo)]),
                 ]
                 for title, args in steps:
+                    if args[0] == "plan" and args[-1] == str(repo):
+                        _do_manual_steps(sandbox, repo)
                     echo(f"\n$ {title}")
                     code = _run(args)
                     if code not in (0, 2):

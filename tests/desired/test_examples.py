@@ -33,7 +33,7 @@ def seed() -> dict[str, Any]:
 def test_validate_examples_exits_0() -> None:
     outcome = validate(EXAMPLES)
     assert outcome.exit_code == 0, outcome.output
-    assert outcome.lines[-1].startswith("valid: 10 files, 9 accounts, 53 contacts (0 errors")
+    assert outcome.lines[-1].startswith("valid: 11 files, 10 accounts, 58 contacts (0 errors")
 
 
 def test_examples_cover_the_seeds_situations(desired: DesiredState) -> None:

@@ -447,3 +447,33 @@ def test_seed_loads_contacts_and_store_customers(
 def test_seed_refuses_bad_records(sandbox: Sandbox, part: Any, message: str) -> None:
     with pytest.raises(SeedError, match=message):
         load_seed(sandbox.store, {"cin7_omni": part})
+
+
+def test_the_demo_does_recorded_steps_as_a_person_would(
+    unlimited: Sandbox, api: httpx.Client, dashboard: httpx.Client
+) -> None:
+    create(api, customer(1), customer(2))
+
+    def step(kind: str, key: str, **after: Any) -> bool:
+        return unlimited.do_manual_step(f'cin7_omni.{kind}["{key}"]', after)
+
+    assert step("customer", "buyer1@acme.example", status="current")
+    assert step("customer", "buyer2@acme.example", status="pending")
+    assert tabs(dashboard)["pending"] == ["buyer1@acme.example", "buyer2@acme.example"]
+    click(dashboard, "accept", "buyer1@acme.example")
+    assert step("customer", "buyer1@acme.example", status="deactivated")
+    assert step("customer", "buyer2@acme.example", status="deactivated")  # cancels the invitation
+    assert tabs(dashboard) == {
+        "current": [],
+        "pending": [],
+        "deactivated": ["buyer1@acme.example"],
+        "error": [],
+    }
+    assert step("customer", "buyer1@acme.example", status="current")
+    assert tabs(dashboard)["current"] == ["buyer1@acme.example"]
+    api.put("/Contacts", json=[{"id": 1, "email": "new1@acme.example"}])
+    assert step("store_email", "new1@acme.example", email="new1@acme.example")
+    assert tabs(dashboard)["current"] == ["new1@acme.example"]
+    assert not step("customer", "nobody@acme.example", status="current")
+    assert not unlimited.do_manual_step('elsewhere.customer["buyer1@acme.example"]', {})
+    assert not unlimited.do_manual_step("not an address", {})
