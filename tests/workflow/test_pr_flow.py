@@ -3,6 +3,7 @@ jobs run, in the same order, with credentials handed over the way GitHub hands t
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -74,6 +75,61 @@ def assert_no_secret(sandbox_env: dict[str, str], *texts: str) -> None:
             assert value not in text, f"the value of {name} leaked"
 
 
+def by_hand(runner: Runner, sandbox_env: dict[str, str], *args: str) -> str:
+    """`storegate ARGS` run by a person in the job's checkout, with the apply credentials."""
+    done = subprocess.run(
+        [str(VENV_BIN / "storegate"), *args],
+        cwd=runner.repo,
+        env={**runner.base_env, **sandbox_env},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def do_manual_steps(runner: Runner, sandbox_env: dict[str, str]) -> None:
+    """A person does the steps apply left pending (a store with no API) and confirms each."""
+    plan = json.loads(by_hand(runner, sandbox_env, "plan", ".", "--format", "json"))
+    for change in plan["changes"]:
+        if change["action"] == "manual":
+            by_hand(runner, sandbox_env, "confirm", change["address"], "--note", "done by hand")
+
+
+def take_over(runner: Runner, sandbox_env: dict[str, str], plan: Path | None = None) -> None:
+    """What a person does once where the org's records already exist and no state says storegate
+    manages them: apply with --allow-empty-state (here, exactly `plan`), do the manual steps it
+    lists, then push the state that every later job pulls."""
+    args = [str(plan)] if plan is not None else ["--auto-approve"]
+    by_hand(runner, sandbox_env, "apply", *args, "--dir", ".", "--allow-empty-state")
+    do_manual_steps(runner, sandbox_env)
+    pushed = runner.run("storegate-state.sh", "push")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "pushed" in pushed.stdout
+
+
+def merge_a_grant(repo: Path) -> None:
+    """A pull request merged to main: Raj may now use account credit."""
+    path = repo / "accounts" / "acme-industrial.yaml"
+    text = path.read_text(encoding="utf-8")
+    raj = "  - email: raj.patel@acme.example\n"
+    head, tail = text.split(raj, 1)
+    assert "    account_credit: false\n" in tail
+    tail = tail.replace("    account_credit: false\n", "    account_credit: true\n", 1)
+    path.write_text(head + raj + tail, encoding="utf-8")
+    git(repo, "commit", "--quiet", "--all", "-m", "Raj may use account credit")
+    git(repo, "push", "--quiet", "origin", "main")
+
+
+def fresh_runner(tmp_path: Path, name: str, sandbox_env: dict[str, str]) -> Runner:
+    """A job on a new runner: a new clone of origin, no state until it pulls."""
+    clone = tmp_path / f"{name}-clone"
+    git(tmp_path, "clone", "--quiet", str(tmp_path / "origin.git"), clone.name)
+    return new_runner(clone, tmp_path / f"{name}-job", sandbox_env)
+
+
 def test_validate_plan_comment_apply_then_no_changes(
     runner: Runner, sandbox_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -91,26 +147,48 @@ def test_validate_plan_comment_apply_then_no_changes(
     assert comment.splitlines()[0] == MARKER
     assert "Plan: " in comment
     assert "with read-only credentials" in comment
+    assert "SG-EMPTY-STATE" in comment  # the reviewers see that the org's records exist already
     assert comment in runner.summary.read_text()
     saved_plan = runner.out / "plan.json"
     artifact = [saved_plan.read_text(), (runner.out / "plan.md").read_text(), comment]
     assert_no_secret(sandbox_env, *artifact, planned.stdout, planned.stderr)
 
-    applied = runner.run(
+    # The job never takes over an existing org on its own: it applies nothing and says how.
+    refused = runner.run(
         "storegate-apply.sh", str(saved_plan), env=credentials(sandbox_env, "STOREGATE_APPLY_")
+    )
+    assert refused.returncode == 1
+    assert refused.outputs == {"changes": "true", "applied": "false"}
+    assert "--allow-empty-state" in refused.stdout
+    assert "storegate apply: failed (exit 1)" in runner.summary.read_text()
+    assert_no_secret(sandbox_env, refused.stdout, refused.stderr, runner.summary.read_text())
+    take_over(runner, sandbox_env, saved_plan)  # exactly the plan the pull request showed
+
+    # The next pull request, merged, runs on a fresh runner: a new clone, the state from the branch.
+    merge_a_grant(runner.repo)
+    merged = fresh_runner(tmp_path, "merged", sandbox_env)
+    assert merged.run("storegate-state.sh", "pull").returncode == 0
+    planned = merged.run("storegate-pr.sh", env=credentials(sandbox_env, "STOREGATE_PLAN_"))
+    assert planned.returncode == 0, planned.stderr
+    assert planned.outputs == {"exitcode": "2", "changes": "true"}
+    comment = (merged.out / "comment.md").read_text()
+    assert "Plan: 0 to create, 1 to update, 0 to grant, 0 to revoke, 0 to delete." in comment
+    assert "SG-EMPTY-STATE" not in comment
+    applied = merged.run(
+        "storegate-apply.sh",
+        str(merged.out / "plan.json"),
+        env=credentials(sandbox_env, "STOREGATE_APPLY_"),
     )
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert applied.outputs == {"changes": "true", "applied": "true"}
-    assert "storegate apply: succeeded" in runner.summary.read_text()
-    assert_no_secret(sandbox_env, applied.stdout, applied.stderr, runner.summary.read_text())
-    pushed = runner.run("storegate-state.sh", "push")
+    assert "storegate apply: succeeded" in merged.summary.read_text()
+    assert_no_secret(sandbox_env, applied.stdout, applied.stderr, merged.summary.read_text())
+    do_manual_steps(merged, sandbox_env)
+    pushed = merged.run("storegate-state.sh", "push")
     assert pushed.returncode == 0, pushed.stderr
     assert "pushed" in pushed.stdout
 
-    # The next pull request runs on a fresh runner: a new clone, the state from the state branch.
-    fresh = tmp_path / "fresh-clone"
-    git(tmp_path, "clone", "--quiet", str(tmp_path / "origin.git"), fresh.name)
-    later = new_runner(fresh, tmp_path / "later-job", sandbox_env)
+    later = fresh_runner(tmp_path, "later", sandbox_env)
     assert later.run("storegate-state.sh", "pull").returncode == 0
     replanned = later.run("storegate-pr.sh", env=credentials(sandbox_env, "STOREGATE_PLAN_"))
     assert replanned.returncode == 0, replanned.stderr
@@ -126,10 +204,17 @@ def test_validate_plan_comment_apply_then_no_changes(
 def test_apply_on_merge_plans_the_branch_then_applies_that_plan(
     runner: Runner, sandbox_env: dict[str, str]
 ) -> None:
+    refused = runner.run("storegate-apply.sh", env=credentials(sandbox_env, "STOREGATE_APPLY_"))
+    assert refused.returncode == 1  # the org's records exist and the state is empty
+    assert refused.outputs == {"changes": "true", "applied": "false"}
+    take_over(runner, sandbox_env)
+    merge_a_grant(runner.repo)
+
     applied = runner.run("storegate-apply.sh", env=credentials(sandbox_env, "STOREGATE_APPLY_"))
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert applied.outputs == {"changes": "true", "applied": "true"}
     assert (runner.out / "apply-plan.json").is_file()
+    do_manual_steps(runner, sandbox_env)
 
     again = runner.run("storegate-apply.sh", env=credentials(sandbox_env, "STOREGATE_APPLY_"))
     assert again.returncode == 0, again.stderr
