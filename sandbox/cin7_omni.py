@@ -133,8 +133,7 @@ def seed(store: Store, data: Any) -> dict[str, int]:
             email = values.get("Email")
             if email and store.get(SYSTEM, EMAIL_INDEX, wire.email_key(email)) is not None:
                 raise SeedError(f"{where}: the email {email} is already a contact")
-            contact = wire.new_contact(store.next_id(SYSTEM, CONTACT), values, wire.now_iso())
-            _save(store, contact)
+            _save(store, wire.new_contact(store.next_id(SYSTEM, CONTACT), values, wire.now_iso()))
         for index, item in enumerate(customers):
             where = f"cin7_omni.b2b_customers[{index}]"
             contact = b2b.crm_by_email(str(item.get("email", "")))

@@ -84,7 +84,7 @@ def _grammar() -> pp.ParserElement:
     def joined(op: str) -> Callable[[pp.ParseResults], Both]:
         return lambda t: Both(op, tuple(t[0][0::2]))
 
-    return pp.infix_notation(  # type: ignore[no-untyped-call]
+    grammar: pp.ParserElement = pp.infix_notation(  # type: ignore[no-untyped-call]
         comparison,
         [
             (not_, 1, pp.OpAssoc.RIGHT, lambda t: Negate(t[0][1])),
@@ -92,6 +92,7 @@ def _grammar() -> pp.ParserElement:
             (or_, 2, pp.OpAssoc.LEFT, joined("OR")),
         ],
     )
+    return grammar
 
 
 _GRAMMAR = _grammar()
@@ -202,7 +203,11 @@ def parse_order(text: str, fields: Mapping[str, str]) -> list[OrderBy]:
 def sort_records(records: list[dict[str, Any]], order: list[OrderBy]) -> None:
     """Sort in place, nulls first, stable over the earlier keys (last key sorted first)."""
     for item in reversed(order):
-        records.sort(key=lambda r, f=item.field: _sort_key(r.get(f)), reverse=item.descending)
+        records.sort(key=_key_of(item.field), reverse=item.descending)
+
+
+def _key_of(field: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+    return lambda record: _sort_key(record.get(field))
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
