@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from storegate.engine import rules
 from storegate.engine.errors import ConfigError, InputError
+from storegate.engine.gcpause import paused_collection
 from storegate.engine.model import (
     AccountFile,
     Config,
@@ -29,7 +31,9 @@ from storegate.engine.model import (
 from storegate.engine.model_problems import problems_from
 from storegate.engine.problems import Problem, Severity
 from storegate.engine.registry import account_file_model, config_model, with_types
-from storegate.engine.yaml_nodes import ParsedYaml, parse_yaml
+from storegate.engine.yaml_fast import KeyTable, parse_simple
+from storegate.engine.yaml_nodes import Path as KeyPath
+from storegate.engine.yaml_nodes import Position, parse_yaml
 
 CONFIG_FILE = "storegate.yaml"
 ACCOUNTS_DIR = "accounts"
@@ -74,9 +78,14 @@ def max_file_bytes_from_env() -> int:
 
 def load_repo(root: Path, *, max_file_bytes: int | None = None) -> LoadResult:
     """Load and check the whole access repo; never raises for anything in the files."""
+    with paused_collection():
+        return _load_repo(root, max_file_bytes)
+
+
+def _load_repo(root: Path, max_file_bytes: int | None) -> LoadResult:
     limit = max_file_bytes if max_file_bytes is not None else max_file_bytes_from_env()
     reader = _Reader(root, limit)
-    sources = SourceMap()
+    sources = SourceMap(nodes=Positions())
     config = reader.load(CONFIG_FILE, config_model(), sources, prepare=with_types)
     account_model = account_file_model(config)
     accounts: list[LoadedAccount] = []
@@ -108,11 +117,66 @@ def load_repo(root: Path, *, max_file_bytes: int | None = None) -> LoadResult:
 def load_config(root: Path) -> Config:
     """Only storegate.yaml; raises InputError naming every problem in it."""
     reader = _Reader(root, max_file_bytes_from_env())
-    config = reader.load(CONFIG_FILE, config_model(), SourceMap(), prepare=with_types)
+    config = reader.load(
+        CONFIG_FILE, config_model(), SourceMap(nodes=Positions()), prepare=with_types
+    )
     errors = sorted(p for p in reader.problems if p.severity is Severity.ERROR)
     if config is None or errors:
         raise InputError(errors)
     return config
+
+
+NodeKey = tuple[str, KeyPath]
+
+
+class Positions(dict[NodeKey, Location]):
+    """SourceMap.nodes without a Location object per YAML node: each file keeps its table of
+    (line, column) by key path, and a Location is made when one is asked for (`get`, `[]`, `in`).
+    Entries set directly (`nodes[key] = location`) are kept too and win."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: dict[str, dict[KeyPath, Position] | KeyTable] = {}
+
+    def add_file(self, relpath: str, keys: dict[KeyPath, Position] | KeyTable) -> None:
+        self.files[relpath] = keys
+
+    def _table(self, key: NodeKey) -> Location | None:
+        table = self.files.get(key[0])
+        position = None if table is None else table.get(key[1])
+        return None if position is None else Location(key[0], position[0], position[1])
+
+    def get(self, key: NodeKey, default: Location | None = None) -> Location | None:  # type: ignore[override]
+        found = super().get(key)
+        if found is None:
+            found = self._table(key)
+        return default if found is None else found
+
+    def __getitem__(self, key: NodeKey) -> Location:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        return super().__contains__(key) or self._table(key) is not None
+
+    def __len__(self) -> int:
+        return super().__len__() + sum(len(t) for t in self.files.values())
+
+
+def remember_positions(
+    sources: SourceMap, relpath: str, keys: dict[KeyPath, Position] | KeyTable
+) -> None:
+    nodes = sources.nodes
+    if isinstance(nodes, Positions):
+        nodes.add_file(relpath, keys)
+    else:
+        table = keys.to_dict() if isinstance(keys, KeyTable) else keys
+        for path, (line, col) in table.items():
+            nodes[(relpath, path)] = Location(relpath, line, col)
 
 
 class _Reader:
@@ -134,9 +198,21 @@ class _Reader:
         sources: SourceMap,
         prepare: Callable[[Any], Any] | None = None,
     ) -> Model | None:
-        parsed = self._parse(relpath)
-        if parsed is None:
+        text = self._read(relpath)
+        if text is None:
             return None
+        if prepare is None:
+            simple = parse_simple(text)
+            if simple is not None:
+                data, keys = simple
+                try:
+                    validated = model.model_validate(data)
+                except ValidationError:
+                    pass  # the full parser below locates every problem
+                else:
+                    remember_positions(sources, relpath, keys)
+                    return validated
+        parsed = parse_yaml(text, relpath)
         self.problems.extend(parsed.problems)
         if parsed.data is None:
             if parsed.empty:
@@ -148,9 +224,7 @@ class _Reader:
                 relpath, f"the top level is {kind}; it must be a mapping with {_needs(model)}"
             )
             return None
-        nodes = sources.nodes
-        for path, (line, col) in parsed.keys.items():
-            nodes[(relpath, path)] = Location(relpath, line, col)
+        remember_positions(sources, relpath, parsed.keys)
         data = parsed.data if prepare is None else prepare(parsed.data)
         try:
             return model.model_validate(data)
@@ -166,6 +240,7 @@ class _Reader:
         if not self._inside(accounts, ACCOUNTS_DIR):
             return []
         found: list[str] = []
+        root = str(self.root)
         for dirpath, dirnames, filenames in os.walk(accounts):
             here = Path(dirpath)
             for name in list(dirnames):
@@ -174,12 +249,14 @@ class _Reader:
                     dirnames.remove(name)
                     self._inside(here / name, self._rel(here / name))
             dirnames.sort()
+            folder = Path(os.path.relpath(dirpath, root)).as_posix()
             for name in sorted(filenames):
                 if name.startswith(".") or not name.endswith(SUFFIXES):
                     continue
-                full = here / name
-                relpath = self._rel(full)
-                if full.is_symlink() and not self._inside(full, relpath):
+                relpath = f"{folder}/{name}"
+                if os.path.islink(os.path.join(dirpath, name)) and not self._inside(
+                    here / name, relpath
+                ):
                     continue
                 found.append(relpath)
         self.account_files_seen = bool(found)
@@ -197,10 +274,16 @@ class _Reader:
         )
         return False
 
-    def _parse(self, relpath: str) -> ParsedYaml | None:
+    def _read(self, relpath: str) -> str | None:
+        """The file's text, or None with the reason recorded as a problem."""
+        full = os.path.join(self.root, relpath)
+        try:
+            status = os.stat(full)
+        except (FileNotFoundError, NotADirectoryError):
+            status = None
         path = self.root / relpath
-        if not path.exists():
-            if path.is_symlink():
+        if status is None:
+            if os.path.islink(full):
                 self.problem(relpath, "a symlink to nothing; fix or delete it")
             elif relpath == CONFIG_FILE:
                 where = (
@@ -214,12 +297,12 @@ class _Reader:
                     "(see examples/storegate.yaml) or point storegate at the access repo",
                 )
             return None
-        if path.is_symlink() and not self._inside(path, relpath):
+        if os.path.islink(full) and not self._inside(path, relpath):
             return None
-        if not path.is_file():
+        if not stat.S_ISREG(status.st_mode):
             self.problem(relpath, "not a regular file")
             return None
-        size = path.stat().st_size
+        size = status.st_size
         if size > self.max_file_bytes:
             self.problem(
                 relpath,
@@ -227,7 +310,8 @@ class _Reader:
                 f"or raise {MAX_FILE_BYTES_ENV}",
             )
             return None
-        data = path.read_bytes()
+        with open(full, "rb") as handle:
+            data = handle.read()
         self.files.append(relpath)
         text = _decode(data)
         if isinstance(text, tuple):
@@ -236,7 +320,7 @@ class _Reader:
                 relpath, f"not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8", line, col
             )
             return None
-        return parse_yaml(text, relpath)
+        return text
 
 
 def _decode(data: bytes) -> str | tuple[int, int, int]:
