@@ -35,6 +35,7 @@ from storegate.providers.contract import (
     ProviderError,
     TransientError,
 )
+from storegate.providers.net_errors import network_failure, shown_url
 
 RESET_HEADER = "X-Rate-Limit-Time-Reset-Ms"
 LEFT_HEADER = "X-Rate-Limit-Requests-Left"
@@ -133,6 +134,8 @@ class BigCommerceClient:
             limits=httpx.Limits(max_connections=max_concurrency + 1),
         )
         self._max_retries = max(max_retries, 1)
+        self._timeout = timeout_seconds
+        self._ca_file = str(ca_bundle) if ca_bundle is not None else None
         self._uncertainty_window = timeout_seconds + uncertainty_margin_seconds
         self._gate = RateGate()
         self._lock = threading.Lock()
@@ -184,7 +187,9 @@ class BigCommerceClient:
             tries = f"after {attempts} attempts" if retry else "(not retried: a create)"
             unanswered = isinstance(last, _Retryable) and last.unanswered
             error = NoAnswer if unanswered else TransientError
-            raise error(f"bigcommerce: {method} {path} failed {tries}: {detail}") from None
+            raise error(
+                f"bigcommerce: {method} {self._url(path)} failed {tries}: {detail}"
+            ) from None
         raise TransientError(f"bigcommerce: {method} {path} was never sent")
 
     def _send_until_quota(
@@ -211,8 +216,16 @@ class BigCommerceClient:
         try:
             return self._http.request(method, path, params=params, json=body)
         except httpx.TransportError as exc:
+            failure = network_failure(exc, timeout=self._timeout, ca_file=self._ca_file)
+            if failure.permanent:  # a certificate or DNS failure: the same every time
+                raise ProviderError(
+                    f"bigcommerce: {method} {self._url(path)} failed: {failure.cause}"
+                ) from None
             unanswered = not isinstance(exc, NEVER_SENT)
-            raise _Retryable(f"{type(exc).__name__}: {exc}", unanswered=unanswered) from None
+            raise _Retryable(failure.cause, unanswered=unanswered) from None
+
+    def _url(self, path: str) -> str:
+        return shown_url(f"{str(self._http.base_url).rstrip('/')}{path}")
 
     @staticmethod
     def _classify(method: str, path: str, response: httpx.Response) -> httpx.Response:

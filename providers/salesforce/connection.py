@@ -34,6 +34,7 @@ from storegate.providers.contract import (
     ProviderError,
     TransientError,
 )
+from storegate.providers.net_errors import network_failure, request_url, shown_url
 from storegate.providers.salesforce.auth import Session, authenticate, session_env_name
 from storegate.providers.salesforce.config import SalesforceSystem, SessionAuth
 from storegate.providers.settings import resolve_path
@@ -47,6 +48,8 @@ _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, SalesforceGeneralError):
         return exc.status >= 500
+    if isinstance(exc, requests.ConnectionError) and network_failure(exc).permanent:
+        return False  # a certificate or DNS failure fails the same way every time
     return isinstance(
         exc,
         requests.ConnectionError
@@ -204,10 +207,22 @@ class Connection:
 
     # ------------------------------------------------------------------ internals
 
-    def _transient(self, what: str, exc: BaseException, attempts: int) -> TransientError:
+    def _transient(self, what: str, exc: BaseException, attempts: int) -> ProviderError:
+        if isinstance(exc, requests.RequestException) and not isinstance(
+            exc, requests.exceptions.JSONDecodeError
+        ):
+            ca = self._verify if isinstance(self._verify, str) else None
+            failure = network_failure(exc, timeout=self._settings.timeout_seconds, ca_file=ca)
+            url = shown_url(request_url(exc))
+            if failure.permanent:
+                return ProviderError(f"Salesforce {what} at {url} failed: {failure.cause}")
+            cause = failure.cause
+        else:
+            url, cause = "", _describe_transient(exc)
         tries = f"after {attempts} attempts" if attempts > 1 else "(creates are not resent blindly)"
         error = NoAnswer if is_unanswered(exc) else TransientError
-        return error(f"Salesforce {what} failed {tries}: {_describe_transient(exc)}")
+        at = f" at {url}" if url else ""
+        return error(f"Salesforce {what}{at} failed {tries}: {cause}")
 
     def _call_renewing(self, what: str, operation: Callable[[Salesforce], T]) -> T:
         try:

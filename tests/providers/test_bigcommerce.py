@@ -339,7 +339,11 @@ def test_failure_mid_apply_then_rerun_converges_without_duplicates(
     provider.apply(changes, first)
     failed = {r.change_id for r in first.failed()}
     assert len(failed) == 10
-    assert all("bigcommerce: POST /v3/customers failed" in (r.error or "") for r in first.failed())
+    assert all(
+        "bigcommerce: POST https://" in (r.error or "")
+        and "/v3/customers failed" in (r.error or "")
+        for r in first.failed()
+    )
 
     existing = {r.key for r in provider.read(Scope())}
     rerun = [c for c in changes if c.key not in existing]
