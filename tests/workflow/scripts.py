@@ -90,9 +90,6 @@ def clean_environment(drop: set[str]) -> dict[str, str]:
 
 def copy_examples(target: Path) -> Path:
     shutil.copytree(EXAMPLES, target, ignore=shutil.ignore_patterns(".storegate"))
-    # The Cin7 Omni account converges only once a person clicks in the B2B Dashboard (manual
-    # steps): `storegate demo` and tests/e2e/test_cin7_omni.py cover it; these flows are API-only.
-    (target / "accounts" / "copperleaf-garden.yaml").unlink()
     return target
 
 
