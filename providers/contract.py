@@ -140,7 +140,9 @@ def email_key(email: str) -> str:
 
 # ---------------------------------------------------------------- addresses and values
 
-_ADDRESS = re.compile(r'^(?P<system>[a-z][a-z0-9_]*)\.(?P<kind>[a-z][a-z0-9_]*)\["(?P<key>.*)"\]$')
+_ADDRESS = re.compile(
+    r'^(?P<system>[a-z][a-z0-9_]*)\.(?P<kind>[a-z][a-z0-9_]*)\["(?P<key>.*)"\]$', re.DOTALL
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -156,7 +158,7 @@ class Address:
 
     @classmethod
     def parse(cls, text: str) -> Address:
-        found = _ADDRESS.match(text.strip())
+        found = _ADDRESS.match(text)
         if found is None:
             raise ValueError(f'{text!r} is not an address like system.kind["key"]')
         return cls(found["system"], found["kind"], found["key"])

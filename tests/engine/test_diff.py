@@ -244,3 +244,10 @@ def test_the_diff_looks_at_each_record_once() -> None:
 
     changes = diff(desired, live, compare=counting)
     assert len(changes) == size and calls == size
+
+
+def test_an_address_round_trips_whatever_its_key_holds() -> None:
+    """Regression: a newline in an account name made a saved plan unreadable."""
+    for key in ("Acme\nIndustrial", 'say "hi"', "  padded  ", "日本"):
+        address = Address("salesforce", "account", key)
+        assert Address.parse(str(address)) == address
