@@ -19,7 +19,6 @@ from pydantic import BaseModel, ValidationError
 
 from storegate.engine import rules
 from storegate.engine.errors import ConfigError, InputError
-from storegate.engine.gcpause import paused_collection
 from storegate.engine.model import (
     AccountFile,
     Config,
@@ -34,6 +33,7 @@ from storegate.engine.registry import account_file_model, config_model, with_typ
 from storegate.engine.yaml_fast import KeyTable, parse_simple
 from storegate.engine.yaml_nodes import Path as KeyPath
 from storegate.engine.yaml_nodes import Position, parse_yaml
+from storegate.state.gcpause import paused_collection
 
 CONFIG_FILE = "storegate.yaml"
 ACCOUNTS_DIR = "accounts"

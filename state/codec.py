@@ -24,8 +24,39 @@ class MalformedState(ValueError):
     """The text is not a state document; the backend turns this into a StateError with its hint."""
 
 
+def resource_json(resource: ResourceState) -> dict[str, Any]:
+    """A resource as stored (ResourceState.to_json without its deep copy: only encoded here)."""
+    return {
+        "address": resource.address,
+        "system": resource.system,
+        "kind": resource.kind,
+        "key": resource.key,
+        "id": resource.id,
+        "account": resource.account,
+        "attributes": resource.attributes,
+    }
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+"""One encoder for every value (json.dumps with options builds a new encoder on each call)."""
+
+
 def encode(document: StateDocument) -> str:
-    return json.dumps(document.to_json(), indent=2, ensure_ascii=False) + "\n"
+    """The document as JSON with one resource a line, in address order: readable, diffable, and
+    written by the C encoder (an indented dump goes through json's pure-Python one, 10x slower)."""
+    head: dict[str, Any] = {
+        "version": document.version,
+        "lineage": document.lineage,
+        "serial": document.serial,
+    }
+    if document.repo is not None:
+        head["repo"] = document.repo
+    lines = [
+        f"{_ENCODE(address)}: {_ENCODE(resource_json(resource))}"
+        for address, resource in sorted(document.resources.items())
+    ]
+    body = "\n" + ",\n".join(lines) + "\n" if lines else ""
+    return _ENCODE(head)[:-1] + ', "resources": {' + body + "}}\n"
 
 
 def upgrade(

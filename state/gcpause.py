@@ -1,4 +1,5 @@
-"""The cyclic garbage collector, paused while storegate builds its large, acyclic structures.
+"""The cyclic garbage collector, paused while storegate builds its large, acyclic structures (the
+loaded repo, a read state).
 
 Loading 100,000 contacts (or planning over 200,000 resources) allocates millions of small objects
 that all stay alive; CPython's collector scans the surviving ones again and again as they pile up
