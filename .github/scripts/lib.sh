@@ -88,3 +88,14 @@ sg_truncate() {
     mv "$file.cut" "$file"
   fi
 }
+
+# True when a saved plan (JSON) goes past the safety policy: its warnings carry a SAFETY code, and
+# `storegate apply` refuses it without --allow-mass-revoke.
+sg_exceeds_safety() {
+  python3 -c '
+import json, sys
+plan = json.load(open(sys.argv[1], encoding="utf-8"))
+codes = [w.get("code", "") for w in plan.get("warnings", [])]
+sys.exit(0 if any(str(c).startswith("SAFETY") for c in codes) else 1)
+' "$1"
+}

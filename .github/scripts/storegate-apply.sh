@@ -4,7 +4,11 @@
 #
 # Refuses to run in GitHub Actions for anything but a push to the default branch, whatever the calling
 # workflow says: settings from an unmerged pull request must never reach the live systems.
-# Outputs: changes=true|false, applied=true|false.
+# A plan that goes past the safety policy (storegate.yaml `safety:`) is not applied here: the script
+# sets mass-revoke=true and stops, and the workflow's approval job, gated by an environment with
+# required reviewers, runs it again with STOREGATE_ALLOW_MASS_REVOKE=true and the approver's name in
+# STOREGATE_APPROVED_BY, which storegate records in the apply's history.
+# Outputs: changes=true|false, applied=true|false, mass-revoke=true|false.
 set -euo pipefail
 # shellcheck source=.github/scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -44,8 +48,30 @@ fi
 sg_guard_secrets "$plan_md" "$plan_json"
 sg_summary "$plan_md"
 
+allow=()
+if sg_exceeds_safety "$plan_json"; then
+  if [[ "${STOREGATE_ALLOW_MASS_REVOKE:-}" != true ]]; then
+    sg_output mass-revoke true
+    sg_output applied false
+    {
+      echo
+      echo "### storegate apply: waiting for approval"
+      echo
+      echo "This plan removes more access than the safety policy allows. Nothing was applied. A"
+      echo "reviewer approves it in the \`${STOREGATE_MASS_REVOKE_ENVIRONMENT:-storegate-mass-revoke}\`"
+      echo "environment (the approval job of this run); storegate then applies it and records who approved."
+    } >"$result.md"
+    sg_summary "$result.md"
+    echo "storegate apply: the plan exceeds the safety policy; waiting for a reviewer's approval"
+    exit 0
+  fi
+  allow=(--allow-mass-revoke --approved-by "${STOREGATE_APPROVED_BY:-}")
+fi
+sg_output mass-revoke false
+
 status=0
-"$STOREGATE" apply "$plan_json" --auto-approve --dir "$STOREGATE_DIR" >"$result" 2>&1 || status=$?
+"$STOREGATE" apply "$plan_json" --auto-approve --dir "$STOREGATE_DIR" "${allow[@]}" >"$result" 2>&1 ||
+  status=$?
 sg_guard_secrets "$result" || exit 1
 cat "$result"
 {

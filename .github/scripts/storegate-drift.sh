@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Drift detection: plan the default branch with the read-only credentials. A non-empty plan means the
 # live systems no longer match git (someone clicked in a dashboard, an integration undid a revocation).
-# Outputs: drifted=true|false. Files in $STOREGATE_OUT: drift-plan.json, drift.md (the issue body).
+# Then writes the HTML access report (storegate report) from that plan, for the people who decide
+# access: one page per account, published by the workflow as an artifact.
+# Outputs: drifted=true|false. Files in $STOREGATE_OUT: drift-plan.json, drift.md (the issue body),
+# report/ (index.html and accounts/*.html).
 set -euo pipefail
 # shellcheck source=.github/scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -35,3 +38,8 @@ rm -f "$body.plan"
 sg_truncate "$body"
 sg_guard_secrets "$body" "$plan_json"
 sg_summary "$body"
+
+report="$STOREGATE_OUT/report"
+"$STOREGATE" report "$STOREGATE_DIR" --out "$report" --plan "$plan_json" --no-live
+mapfile -t pages < <(find "$report" -name '*.html' -type f)
+sg_guard_secrets "${pages[@]}"

@@ -29,7 +29,7 @@ from storegate.engine.receipt import Receipt, revocations, verify_revocations
 from storegate.engine.render import render
 from storegate.engine.safety import SafetyReport, assess, enforce
 from storegate.engine.targeting import TARGETED
-from storegate.state.base import HistoryEntry
+from storegate.state.base import HistoryEntry, StateDocument
 from storegate.state.history import new_apply_id, provenance
 
 RECEIPTS = Path(".storegate") / "receipts"
@@ -166,7 +166,7 @@ def _apply(session: Session, saved: Plan | None, targets: Sequence[str], opts: _
     origin = provenance(session.root)
     who = Provenance(new_apply_id(), plan_checksum(plan), origin.commit, origin.author)
     if safety.exceeded:
-        _record_approval(session, safety, who, opts.approved_by)
+        state = _record_approval(session, safety, who, opts.approved_by)
     interrupts = current()
     with apply_progress(len(plan.changes), color=opts.color) as advance, interrupts.graceful():
         outcome = apply_plan(
@@ -194,7 +194,7 @@ def _apply(session: Session, saved: Plan | None, targets: Sequence[str], opts: _
 
 def _record_approval(
     session: Session, safety: SafetyReport, who: Provenance, approver: str | None
-) -> None:
+) -> StateDocument:
     """Going past the safety policy is on the record: who approved it, what it allowed."""
     entry = HistoryEntry(
         apply_id=who.apply_id,
@@ -211,12 +211,13 @@ def _record_approval(
         author=who.author,
     )
     state = session.backend.read()
-    session.backend.write(state, state.serial, [entry])
+    written = session.backend.write(state, state.serial, [entry])
     by = f"approved by {approver}" if approver else "no approver named (--approved-by)"
     echo(
         f"Mass revocation allowed ({by}, applied by {who.author or 'an unknown author'}): "
         + "; ".join(safety.messages)
     )
+    return written
 
 
 def _record_receipt(session: Session, receipt: Receipt, who: Provenance) -> None:

@@ -50,6 +50,7 @@ def test_only_the_apply_job_holds_credentials_and_a_write_permission() -> None:
     assert credentialed == {
         "storegate.yml:plan": {"contents": "read"},
         "storegate.yml:apply": {"contents": "write"},
+        "storegate.yml:apply-mass-revoke": {"contents": "write", "actions": "read"},
         "drift.yml:plan": {"contents": "read"},
     }
 
