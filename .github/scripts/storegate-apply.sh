@@ -8,7 +8,7 @@
 # sets mass-revoke=true and stops, and the workflow's approval job, gated by an environment with
 # required reviewers, runs it again with STOREGATE_ALLOW_MASS_REVOKE=true and the approver's name in
 # STOREGATE_APPROVED_BY, which storegate records in the apply's history.
-# Outputs: changes=true|false, applied=true|false, mass-revoke=true|false.
+# Outputs: changes=true|false, applied=true|false, and mass-revoke=true when held for approval.
 set -euo pipefail
 # shellcheck source=.github/scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -67,7 +67,6 @@ if sg_exceeds_safety "$plan_json"; then
   fi
   allow=(--allow-mass-revoke --approved-by "${STOREGATE_APPROVED_BY:-}")
 fi
-sg_output mass-revoke false
 
 status=0
 "$STOREGATE" apply "$plan_json" --auto-approve --dir "$STOREGATE_DIR" "${allow[@]}" >"$result" 2>&1 ||

@@ -190,7 +190,13 @@ def render_markdown(
     ownership = ownership_lines(plan)
     if ownership:
         head.append(
-            "\n".join(["**Ownership**", "", *(f"- {escape(o.strip())}" for o in ownership)])
+            "\n".join(
+                [
+                    "**Ownership**",
+                    "",
+                    *(f"{'  ' * o.startswith('  ')}- {escape(o.strip())}" for o in ownership),
+                ]
+            )
         )
 
     # Only the accounts that fit are rendered (and redacted): a plan can hold 100,000 changes.
