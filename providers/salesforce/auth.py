@@ -17,6 +17,7 @@ import jwt
 import requests
 
 from storegate.providers.contract import AuthError, ConfigError
+from storegate.providers.net_errors import network_failure
 from storegate.providers.salesforce.config import (
     ClientCredentialsAuth,
     JwtAuth,
@@ -142,8 +143,10 @@ def _token(
             url, data=form, auth=basic, timeout=settings.timeout_seconds, verify=verify
         )
     except requests.RequestException as exc:
+        ca = verify if isinstance(verify, str) else None
+        cause = network_failure(exc, timeout=settings.timeout_seconds, ca_file=ca).cause
         raise AuthError(
-            f"Salesforce login ({flow}) could not reach {url}: {exc.__class__.__name__}; check "
+            f"Salesforce login ({flow}) could not reach {url}: {cause}; check "
             f"systems.salesforce.login_url and the network"
         ) from None
     body = _json(response)

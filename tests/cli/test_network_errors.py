@@ -168,3 +168,21 @@ def test_the_cli_prints_the_failure_as_one_line(
     assert lines[0].startswith("error: Salesforce ")
     assert f"at {sandbox.url}/services/data/" in lines[0]
     assert "TLS certificate verification failed" in lines[0] and str(other_ca) in lines[0]
+
+
+def test_salesforce_login_names_the_token_url_and_the_cause(
+    tmp_path: Path, sandbox_env: dict[str, str], other_ca: Path, sandbox: Sandbox
+) -> None:
+    from storegate.engine.errors import AuthError
+    from tests.providers.test_salesforce_support import AUTH
+
+    connection = salesforce(
+        sandbox.url, tmp_path, auth=AUTH["password"], login_url=sandbox.url, ca_bundle=str(other_ca)
+    )
+    with pytest.raises(AuthError) as caught:
+        limits(connection)
+    message = str(caught.value)
+    assert f"could not reach {sandbox.url}/services/oauth2/token: TLS certificate verification" in (
+        message
+    )
+    assert str(other_ca) in message and "\n" not in message
