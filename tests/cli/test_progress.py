@@ -62,3 +62,16 @@ def test_plan_and_apply_under_ci_report_on_stderr_only(cli_repo: CliRepo) -> Non
     batches = [line for line in applied.stderr.splitlines() if line.startswith("Applied a batch")]
     assert len(batches) == 3  # the company, then each user in its own batch
     assert batches[-1].startswith("Applied a batch of 1 change: 3 of 3 done")
+
+
+def test_on_a_terminal_the_status_line_ends_in_one_summary_per_system(tmp_path: Path) -> None:
+    provider = MemoryProvider("store", MemorySettings(world="progress-tty"), tmp_path)
+    stream = io.StringIO()
+    reporter = ReadReporter({"store": provider}, tty=True, ci=False, stream=stream)
+    reporter("store", None)
+    provider.world.calls += 2
+    time.sleep(0.3)
+    reporter("store", 7)
+    shown = stream.getvalue()
+    assert "Read store: 7 records in 2 API calls, " in shown
+    assert "Still reading" not in shown  # the live line is redrawn in place, not repeated
