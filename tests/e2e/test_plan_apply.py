@@ -165,14 +165,6 @@ def test_edited_plan_file_is_refused(repo: Path, storegate: Run, tmp_path: Path)
     assert result.code == 1 and "checksum mismatch" in result.err
 
 
-@pytest.mark.xfail(
-    reason="engine bug (5ace10d): apply_cmd._apply writes the mass-revocation approval to state "
-    "(_record_approval: serial N -> N+1) and then runs apply_plan with the state document it read "
-    "before (serial N), so the first batch's write fails with a SerialConflict and an "
-    "--allow-mass-revoke apply applies nothing; fix: have _record_approval return the document "
-    "backend.write returns and pass that to apply_plan",
-    strict=True,
-)
 def test_mass_revocation_refused_without_the_flag(repo: Path, storegate: Run) -> None:
     apply(storegate, repo)
     for name in ("acme-industrial.yaml", "summit-outdoor.yaml"):
