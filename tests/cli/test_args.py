@@ -151,3 +151,13 @@ def test_target_by_email_and_a_target_that_names_nothing(cli_repo: CliRepo) -> N
     assert typo.returncode == 1
     assert "--target 'Acmee' is no account the repo declares" in typo.stderr
     assert "did you mean 'Acme'?" in typo.stderr
+
+
+def test_apply_with_a_failed_record_says_it_finished_with_failures(cli_repo: CliRepo) -> None:
+    cli_repo.store["fail"] = ["b@acme.example"]
+    two_buyers(cli_repo)
+    applied = cli_repo.run("apply", "--auto-approve")
+    assert applied.returncode == 1
+    assert "Apply finished with 1 failure: " in applied.stdout
+    assert "Apply complete" not in applied.stdout
+    assert 'failed: create store.user["b@acme.example"]: b@acme.example: rejected' in applied.stderr
