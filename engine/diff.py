@@ -119,22 +119,34 @@ def diff(
     return topological(_with_dependencies(changes, {m.desired.address: m.desired for m in found}))
 
 
+_PLAIN_TYPES = frozenset({str, bool, int})
+
+
 def _field_changes(
     want: DesiredRecord, have: LiveRecord | None, resolver: Resolver, compare: Compare
 ) -> list[FieldChange]:
     out: list[FieldChange] = []
     system = want.system
+    live = have.fields if have is not None else None
     for name, raw in want.fields.items():
-        before = have.fields.get(name) if have is not None else None
-        if isinstance(raw, KeepIfSet):
+        before = live.get(name) if live is not None else None
+        kind = type(raw)
+        if kind is KeepIfSet:
             if before not in (None, ""):
                 continue
             after = raw.value
-        else:
+        elif kind is Ref:
             after = resolver.resolve(raw)
-        if have is not None and not isinstance(after, Ref) and compare(system, name, after, before):
-            continue
-        if have is None and after is None:
+        else:
+            after = raw
+        if live is not None:
+            # The same plain value of the same type is the same in every system; only values
+            # that differ are the provider's to judge (case, number formats, empty as null).
+            if after == before and type(after) is type(before) and kind in _PLAIN_TYPES:
+                continue
+            if not isinstance(after, Ref) and compare(system, name, after, before):
+                continue
+        elif after is None:
             continue
         out.append(FieldChange(name, before, after))
     return out

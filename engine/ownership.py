@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -103,11 +104,19 @@ def undeclared_accounts(
     return count
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, default=str).encode
+"""json.dumps(values, sort_keys=True, default=str), without building an encoder per call."""
+
+
 def fingerprint(values: Mapping[str, Any]) -> str:
     """`names:values`, each hashed: a record whose managed field set changed is the repo's doing."""
-    names = json.dumps(sorted(values))
-    canonical = json.dumps(values, sort_keys=True, default=str)
-    return f"{_hash(names)[:8]}:{_hash(canonical)[:16]}"
+    return f"{_names_hash(tuple(sorted(values)))}:{_hash(_CANONICAL(values))[:16]}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _names_hash(names: tuple[str, ...]) -> str:
+    """Most records of a kind manage the same fields: their names are hashed once."""
+    return _hash(json.dumps(list(names)))[:8]
 
 
 def _hash(text: str) -> str:
@@ -132,6 +141,8 @@ def targets_and_origins(
     its origin: drift when the live values are not what storegate last set, else the repo."""
     targets: dict[str, str] = {}
     drifted: set[Address] = set()
+    changed = {c.address for c in changes}
+    """Only a record with a change has an origin to tell: the others' live values are not read."""
     for want, have in pairs:
         if want.intent != "present":
             continue
@@ -142,7 +153,12 @@ def targets_and_origins(
         recorded = known.attributes.get(TARGET) if known is not None else None
         if recorded != target:
             targets[address] = target
-        if have is None or not isinstance(recorded, str) or not _same_fields(recorded, target):
+        if (
+            have is None
+            or want.address not in changed
+            or not isinstance(recorded, str)
+            or not _same_fields(recorded, target)
+        ):
             continue
         seen = {
             name: value
@@ -150,7 +166,8 @@ def targets_and_origins(
             else (have.fields.get(name))
             for name, value in wanted.items()
         }
-        if fingerprint(seen) != recorded and fingerprint(seen) != target:
+        held = fingerprint(seen)
+        if held != recorded and held != target:
             drifted.add(want.address)
     marked = [
         replace(c, origin=Origin.DRIFT) if c.address in drifted and c.origin is Origin.REPO else c

@@ -53,6 +53,12 @@ class DesiredBuilder:
             if m.id is not None
         }
         self._writeback = self._writeback_targets(writeback)
+        self._store_kinds = {
+            store: context.systems[store].contact_kind or "customer" for store in self._writeback
+        }
+        self._mapped_permissions = frozenset(
+            name for name in PERMISSIONS if fields.is_mapped("contact", name)
+        )
 
     def _writeback_targets(
         self, configured: Mapping[str, Mapping[str, str]]
@@ -71,8 +77,9 @@ class DesiredBuilder:
         declared: set[str] = set()
         for account in self._context.desired.accounts:
             records.append(self._account(account))
+            account_address = Address(self._system, "account", account.name)
             for contact in account.contacts:
-                records.append(self._contact(account, contact))
+                records.append(self._contact(account, contact, account_address))
                 declared.add(contact.key)
                 declared.update(contact.previously)
         if self._problems:
@@ -110,15 +117,18 @@ class DesiredBuilder:
 
     # ------------------------------------------------------------------ contacts
 
-    def _contact(self, account: AccountSpec, contact: ContactSpec) -> DesiredRecord:
-        account_address = Address(self._system, "account", account.name)
+    def _contact(
+        self, account: AccountSpec, contact: ContactSpec, account_address: Address
+    ) -> DesiredRecord:
         values: dict[str, Any] = {"email": contact.email}
         values.update({k: v for k, v in contact.fields.items() if k in ("first_name", "last_name")})
         values["account_id"] = Ref(account_address, "id")
+        mapped = self._mapped_permissions
         permissions = {
             name: _checkbox(name, value)
             for name, value in contact.fields.items()
-            if name in PERMISSIONS and self._permission_mapped(account.path, contact.index, name)
+            if name in PERMISSIONS
+            and (name in mapped or self._permission_mapped(account.path, contact.index, name))
         }
         later: set[str] = set()
         if self._fields.profile == "cpq_ecommerce":
@@ -130,8 +140,7 @@ class DesiredBuilder:
             values.update(permissions)
         if contact.access == "active":
             for store, targets in self._writeback.items():
-                kind = self._context.systems[store].contact_kind or "customer"
-                target = Address(store, kind, contact.key)
+                target = Address(store, self._store_kinds[store], contact.key)
                 for field_name, attribute in targets.items():
                     values[field_name] = Ref(target, attribute)
                     later.add(field_name)

@@ -232,15 +232,18 @@ def test_the_diff_looks_at_each_record_once() -> None:
         )
         for i in range(2 * size)
     ]
+    # Live values as text (an identical value of the same type never reaches the provider's
+    # comparison): each matched record's field is compared once.
     live = [
-        LiveRecord(Address("s", "user", f"u{i}@x.example"), str(i), {"n": i}) for i in range(size)
+        LiveRecord(Address("s", "user", f"u{i}@x.example"), str(i), {"n": str(i)})
+        for i in range(size)
     ]
     calls = 0
 
     def counting(system: str, name: str, want: Any, have: Any) -> bool:
         nonlocal calls
         calls += 1
-        return bool(want == have)
+        return str(want) == str(have)
 
     changes = diff(desired, live, compare=counting)
     assert len(changes) == size and calls == size
