@@ -5,6 +5,7 @@ pending manual step and access no account file declares."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,26 +21,34 @@ EVIL_NAME = "Jane \u202eevil\u001b[2J"
 UNDECLARED = "xavier.hidden@acme.example"
 
 
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def _browser() -> str | None:
+    found = next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
+    return found or (str(CHROMIUM) if CHROMIUM.exists() else None)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    """Debian's Chromium, installed with apt-get when missing (CI runs as root on a fresh machine)."""
-    found = shutil.which("chromium") or (str(CHROMIUM) if CHROMIUM.exists() else None)
+    """A headless Chromium: the machine's, else Debian's installed with apt-get (CI here runs as
+    root on a fresh machine; elsewhere through passwordless sudo, as on GitHub's runners)."""
+    found = _browser()
     if found is None:
+        sudo = ["sudo", "-n"] if os.geteuid() != 0 and shutil.which("sudo") else []
+        env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
         for command in (
             ["apt-get", "update", "-qq"],
             ["apt-get", "install", "-y", "-qq", "chromium"],
         ):
             done = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                timeout=900,
-                check=False,
-                env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                [*sudo, *command], capture_output=True, text=True, timeout=900, check=False, env=env
             )
             if done.returncode != 0:
                 pytest.fail(f"cannot install chromium ({' '.join(command)}): {done.stderr[-500:]}")
-        found = shutil.which("chromium") or str(CHROMIUM)
+        found = _browser()
+        if found is None:
+            pytest.fail("apt-get installed chromium, but no chromium is on PATH")
     return Path(found)
 
 
