@@ -135,3 +135,13 @@ def test_apply_script_holds_a_mass_revocation_until_approved_then_records_the_ap
     assert approval["after"]["approved_by"] == "reviewer-a"
     assert approval["author"] == "merger"
     assert approval["after"]["contacts_losing_access"] == 3
+
+
+def test_example_callers_grant_every_permission_the_reusable_jobs_ask() -> None:
+    rank = {"none": 0, "read": 1, "write": 2}
+    for name in ("storegate.yml", "drift.yml"):
+        caller = load(ROOT / "examples" / ".github" / "workflows" / name)["permissions"]
+        for job_name, job in load(WORKFLOWS / name)["jobs"].items():
+            for scope, level in job.get("permissions", {}).items():
+                granted = caller.get(scope, "none")
+                assert rank[granted] >= rank[level], (name, job_name, scope, level, granted)
