@@ -8,6 +8,9 @@ and a permission changed live) and part missing (5%: to be created); a few conta
 two plans, each in a fresh process (its peak RSS is the plan's own): with an empty state, and at
 steady state (the state an apply of the empty-state plan leaves, adopted without API writes).
 
+Then the steady-state plan is applied (its creates and drift updates), in a process of its own:
+storegate's CPU per change (the sandbox runs in this driver process, so none of its CPU counts).
+
 Reported per plan: load+validate, read (the providers' reads), plan build (make_plan without the
 reads), render (text), wall and CPU of the whole plan, peak RSS, state resources, changes, and the
 calls by endpoint against the minimum (one call per full page of each list read, plus the fixed
@@ -181,6 +184,7 @@ def plan_once(repo: Path) -> dict[str, Any]:
     from storegate.engine.registry import close_all, open_providers
     from storegate.engine.render import render
     from storegate.state.factory import open_backend
+    from storegate.state.gcpause import paused_collection
 
     wall, cpu = time.perf_counter(), time.process_time()
     began = time.perf_counter()
@@ -196,7 +200,8 @@ def plan_once(repo: Path) -> dict[str, Any]:
     providers = open_providers(desired.config, repo)
     timed = {name: TimedReads(p, spent) for name, p in providers.items()}
     began = time.perf_counter()
-    plan = make_plan(desired, state, timed)  # type: ignore[arg-type]
+    with paused_collection():  # as `storegate plan` builds it (engine/commands/plan_cmd.py)
+        plan = make_plan(desired, state, timed)  # type: ignore[arg-type]
     made_s = time.perf_counter() - began
     began = time.perf_counter()
     text = render(plan, "text", color=False)
@@ -235,6 +240,31 @@ def adopt(repo: Path) -> int:
     close_all(providers)
     assert outcome.state is not None
     return len(outcome.state.resources)
+
+
+def apply_once(repo: Path) -> dict[str, Any]:
+    """Plan, then apply the plan (the drifted and missing records): the apply's own CPU."""
+    from storegate.engine.apply import apply_plan
+    from storegate.engine.load import load_repo
+    from storegate.engine.planner import make_plan
+    from storegate.engine.registry import close_all, open_providers
+    from storegate.state.factory import open_backend
+
+    desired = load_repo(repo).desired
+    assert desired is not None
+    backend = open_backend(desired.config.state, repo)
+    providers = open_providers(desired.config, repo)
+    plan = make_plan(desired, backend.read(), providers)
+    cpu, wall = time.process_time(), time.perf_counter()
+    outcome = apply_plan(plan, backend, backend.read(), providers)
+    spent = time.process_time() - cpu
+    close_all(providers)
+    return {
+        "changes": len(plan.changes),
+        "failed": len(outcome.failed),
+        "cpu": spent,
+        "wall": time.perf_counter() - wall,
+    }
 
 
 def child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -364,6 +394,16 @@ def run_size(n: int, naive_sample: int) -> None:
             for system, per in sorted(calls.items()):
                 shown = ", ".join(f"{k} x{v}" for k, v in sorted(per.items()))
                 print(f"     {system}: {shown}")
+        admin.reset_calls()
+        applied = child(["--apply", str(repo)], env)
+        calls = admin.calls()
+        total = sum(sum(per.values()) for per in calls.values())
+        print(
+            f"-- apply of the steady-state plan: {applied['changes']:,} changes "
+            f"({applied['failed']} failed) in {applied['wall']:.1f} s wall, storegate CPU "
+            f"{applied['cpu']:.2f} s = {applied['cpu'] / max(1, applied['changes']) * 1000:.2f} ms "
+            f"per change, {total} calls"
+        )
         naive = naive_peer(env, n, naive_sample)
         print(
             f"-- naive peer (one GET per record): {naive['calls']:,} calls, about "
@@ -377,10 +417,12 @@ def run_size(n: int, naive_sample: int) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] in ("--plan", "--adopt"):
+    if len(sys.argv) == 3 and sys.argv[1] in ("--plan", "--adopt", "--apply"):
         repo = Path(sys.argv[2])
         if sys.argv[1] == "--plan":
             print(json.dumps(plan_once(repo)))
+        elif sys.argv[1] == "--apply":
+            print(json.dumps(apply_once(repo)))
         else:
             print(json.dumps({"resources": adopt(repo)}))
         return

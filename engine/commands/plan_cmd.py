@@ -15,6 +15,7 @@ from storegate.engine.planner import make_plan
 from storegate.engine.progress import read_progress
 from storegate.engine.render import render
 from storegate.engine.targeting import narrow, parse_targets
+from storegate.state.gcpause import paused_collection
 
 
 class Format(StrEnum):
@@ -28,7 +29,8 @@ def plan_in(session: Session, targets: Sequence[str] = ()) -> Plan:
     """The plan of the session's repo against its state, narrowed to `targets` if any."""
     desired = session.desired
     chosen = parse_targets(targets, (a.file.account.name for a in desired.accounts))
-    with read_progress(session.providers) as progress:
+    # The plan's records, indexes and changes are acyclic: no cyclic collection while it is built.
+    with read_progress(session.providers) as progress, paused_collection():
         made = make_plan(desired, session.backend.read(), session.providers, progress=progress)
     return narrow(made, chosen, desired.config.safety)
 
