@@ -4,6 +4,7 @@ still consistent; a re-run converges either way."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import time
@@ -18,7 +19,7 @@ CI = {"CI": "true"}
 
 @pytest.fixture
 def slow_repo(cli_repo: CliRepo) -> CliRepo:
-    cli_repo.store.update({"batch_size": 1, "batch_seconds": 0.4})
+    cli_repo.store.update({"batch_size": 1, "batch_seconds": 0.6})
     people = [person(f"buyer{n}@acme.example") for n in range(BUYERS)]
     cli_repo.write({"acme": account("Acme", *people)})
     return cli_repo
@@ -59,6 +60,7 @@ def test_first_signal_stops_after_the_batch_in_flight(
 ) -> None:
     process = slow_repo.popen("apply", "--auto-approve", env=CI)
     before = wait_for_batches(process, 2)
+    time.sleep(0.15)  # in the middle of the next batch (each takes 0.6 s)
     process.send_signal(signum)
     returncode, _, err = finish(process)
     err = "".join(before) + err
@@ -68,6 +70,8 @@ def test_first_signal_stops_after_the_batch_in_flight(
     assert f"Apply stopped by {name} after the batch in flight" in err
     assert "Not applied (" in err and "Applied (" in err
     assert not slow_repo.lock_file.exists()
+    applied = int(re.search(r"^Applied \((\d+)\):", err, re.M)[1])  # type: ignore[index]
+    assert 3 <= applied < BUYERS + 1  # at least the batch in flight when the signal came
     # State holds exactly what was applied live: nothing lost, nothing invented.
     live = users_live(slow_repo)
     assert 0 < len(live) < BUYERS
@@ -81,6 +85,7 @@ def test_first_signal_stops_after_the_batch_in_flight(
 def test_a_second_signal_stops_at_once_and_state_stays_consistent(slow_repo: CliRepo) -> None:
     process = slow_repo.popen("apply", "--auto-approve", env=CI)
     before = wait_for_batches(process, 2)
+    time.sleep(0.1)  # both signals land while the next batch is in flight (0.6 s)
     process.send_signal(signal.SIGTERM)
     time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
