@@ -13,6 +13,8 @@ import pytest
 
 from tests.cli.conftest import CliRepo, account, person
 
+pytestmark = pytest.mark.e2e
+
 BUYERS = 8
 CI = {"CI": "true"}
 
