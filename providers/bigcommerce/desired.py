@@ -32,9 +32,8 @@ def desired_customers(
     records: list[DesiredRecord] = []
     problems: list[Problem] = []
     seen: set[str] = set()
-    managed_ids = {
-        m.address.key: m.id for m in context.managed_in(system, KIND) if m.id is not None
-    }
+    managed = context.managed_in(system, KIND)
+    managed_ids = {m.address.key: m.id for m in managed if m.id is not None}
     crm = context.crm()
 
     def crm_contact(key: str) -> tuple[Address, ...]:
@@ -45,19 +44,18 @@ def desired_customers(
     renamed: set[str] = set()
     for account, contact in context.desired.contacts():
         renamed.update(contact.previously)
-        if contact.key in seen or not _serves(system, settings, account):
+        key = contact.key
+        if key in seen or not _serves(system, settings, account):
             continue  # a contact listed twice is a rules.py error; project it once
-        seen.add(contact.key)
-        address = Address(system, KIND, contact.key)
+        seen.add(key)
+        address = Address(system, KIND, key)
         if contact.access != "active":
-            depends = crm_contact(contact.key)
+            depends = crm_contact(key)
             records.append(_absent(address, account.name, contact.access, None, depends))
             continue
         fields = _customer_fields(settings, context, account, contact, problems)
         aliases = contact.previously
-        remote_id = next(
-            (managed_ids[k] for k in (contact.key, *aliases) if k in managed_ids), None
-        )
+        remote_id = next((managed_ids[k] for k in (key, *aliases) if k in managed_ids), None)
         local_part = contact.email.split("@", 1)[0]
         create_fields: dict[str, Any] = {
             name: contact.fields.get(name) or local_part
@@ -73,20 +71,18 @@ def desired_customers(
                 intent="present",
                 fields=fields,
                 access="active",
-                person=contact.key,
+                person=key,
                 aliases=aliases,
                 remote_id=remote_id,
                 create_fields=create_fields,
-                depends_on=crm_contact(contact.key),
+                depends_on=crm_contact(key),
             )
         )
     # A managed key a contact now lists under `previously` is an email change, not a removal.
-    for managed in context.managed_in(system, KIND):
-        if managed.address.key not in seen and managed.address.key not in renamed:
-            depends = crm_contact(managed.address.key)
-            records.append(
-                _absent(managed.address, managed.account, "revoked", managed.id, depends)
-            )
+    for gone in managed:
+        if gone.address.key not in seen and gone.address.key not in renamed:
+            depends = crm_contact(gone.address.key)
+            records.append(_absent(gone.address, gone.account, "revoked", gone.id, depends))
     if problems:
         raise InputError(sorted(set(problems)))
     return records
