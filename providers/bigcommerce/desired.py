@@ -17,6 +17,7 @@ from storegate.providers.contract import (
     DesiredContext,
     DesiredRecord,
     InputError,
+    Location,
     Problem,
 )
 
@@ -41,6 +42,10 @@ def desired_customers(
         (the edge turned round for removals) revoked only after the customer is gone."""
         return (Address(crm.name, crm.contact_kind or "contact", key),) if crm else ()
 
+    def located(account: AccountSpec, contact: ContactSpec) -> Location:
+        """Where the YAML declares the contact (what the planner would otherwise look up)."""
+        return context.desired.locate(account.path, "contacts", contact.index, "email")
+
     renamed: set[str] = set()
     for account, contact in context.desired.contacts():
         renamed.update(contact.previously)
@@ -51,7 +56,11 @@ def desired_customers(
         address = Address(system, KIND, key)
         if contact.access != "active":
             depends = crm_contact(key)
-            records.append(_absent(address, account.name, contact.access, None, depends))
+            records.append(
+                _absent(
+                    address, account.name, contact.access, None, depends, located(account, contact)
+                )
+            )
             continue
         fields = _customer_fields(settings, context, account, contact, problems)
         aliases = contact.previously
@@ -76,6 +85,7 @@ def desired_customers(
                 remote_id=remote_id,
                 create_fields=create_fields,
                 depends_on=crm_contact(key),
+                source=located(account, contact),
             )
         )
     # A managed key a contact now lists under `previously` is an email change, not a removal.
@@ -145,6 +155,7 @@ def _absent(
     access: AccessLevel,
     remote_id: str | None,
     depends_on: tuple[Address, ...],
+    source: Location | None = None,
 ) -> DesiredRecord:
     return DesiredRecord(
         address=address,
@@ -155,4 +166,5 @@ def _absent(
         person=address.key,
         remote_id=remote_id,
         depends_on=depends_on,
+        source=source,
     )

@@ -105,6 +105,7 @@ class DesiredBuilder:
             fields=values,
             access=None if "active" not in values else ("active" if active else "revoked"),
             remote_id=account.salesforce_id or self._managed_ids.get(("account", account.name)),
+            source=self._context.desired.locate(account.path, "account", "name"),
         )
 
     def _check_lookup(self, path: str, name: str, value: str) -> None:
@@ -169,6 +170,7 @@ class DesiredBuilder:
             create_fields=create_fields,
             depends_on=(account_address,),
             later_fields=frozenset(later),
+            source=self._context.desired.locate(account.path, "contacts", contact.index, "email"),
         )
 
     def _ecommerce(self, contact: ContactSpec) -> dict[str, Any]:
