@@ -353,7 +353,20 @@ def _bc_get(client: httpx.Client, params: dict[str, Any], waits: list[float]) ->
 # ---------------------------------------------------------------- the driver
 
 
-def run_size(n: int, naive_sample: int) -> None:
+def apply_and_report(repo: Path, env: dict[str, str], admin: Any) -> None:
+    admin.reset_calls()
+    applied = child(["--apply", str(repo)], env)
+    calls = admin.calls()
+    total = sum(sum(per.values()) for per in calls.values())
+    print(
+        f"-- apply of the steady-state plan: {applied['changes']:,} changes "
+        f"({applied['failed']} failed) in {applied['wall']:.1f} s wall, storegate CPU "
+        f"{applied['cpu']:.2f} s = {applied['cpu'] / max(1, applied['changes']) * 1000:.2f} ms "
+        f"per change, {total} calls"
+    )
+
+
+def run_size(n: int, naive_sample: int, apply_up_to: int) -> None:
     from storegate.sandbox.admin import SandboxAdmin
     from storegate.sandbox.seed import load_seed
     from storegate.sandbox.server import Sandbox
@@ -394,16 +407,8 @@ def run_size(n: int, naive_sample: int) -> None:
             for system, per in sorted(calls.items()):
                 shown = ", ".join(f"{k} x{v}" for k, v in sorted(per.items()))
                 print(f"     {system}: {shown}")
-        admin.reset_calls()
-        applied = child(["--apply", str(repo)], env)
-        calls = admin.calls()
-        total = sum(sum(per.values()) for per in calls.values())
-        print(
-            f"-- apply of the steady-state plan: {applied['changes']:,} changes "
-            f"({applied['failed']} failed) in {applied['wall']:.1f} s wall, storegate CPU "
-            f"{applied['cpu']:.2f} s = {applied['cpu'] / max(1, applied['changes']) * 1000:.2f} ms "
-            f"per change, {total} calls"
-        )
+        if n <= apply_up_to:
+            apply_and_report(repo, env, admin)
         naive = naive_peer(env, n, naive_sample)
         print(
             f"-- naive peer (one GET per record): {naive['calls']:,} calls, about "
@@ -429,9 +434,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
     parser.add_argument("--naive-sample", type=int, default=2000)
+    parser.add_argument(
+        "--apply-up-to", type=int, default=50_000, help="apply the steady-state plan up to this N"
+    )
     args = parser.parse_args()
     for n in args.sizes:
-        run_size(n, args.naive_sample)
+        run_size(n, args.naive_sample, args.apply_up_to)
 
 
 if __name__ == "__main__":
