@@ -47,37 +47,47 @@ class Match:
 
 
 def match_records(desired: Iterable[DesiredRecord], live: Iterable[LiveRecord]) -> list[Match]:
-    by_id: dict[tuple[str, str, str], LiveRecord] = {}
-    by_key: dict[tuple[str, str, str], LiveRecord] = {}
+    """Each desired record with its live record: one index of the live records per system and
+    kind (by id and by key), one lookup per desired record; a live record is matched once."""
+    indexes: dict[tuple[str, str], _Index] = {}
     for record in live:
-        by_id[(record.system, record.kind, record.id)] = record
-        by_key.setdefault((record.system, record.kind, record.key), record)
-    taken: set[tuple[str, str, str]] = set()
+        index = indexes.get((record.system, record.kind))
+        if index is None:
+            index = indexes[(record.system, record.kind)] = _Index()
+        index.by_id[record.id] = record
+        index.by_key.setdefault(record.key, record)
     matches: list[Match] = []
     for want in desired:
-        found = _find(want, by_id, by_key, taken)
-        if found is not None:
-            taken.add((found.system, found.kind, found.id))
+        index = indexes.get((want.system, want.kind))
+        found = None if index is None else index.take(want)
         matches.append(Match(want, found))
     return matches
 
 
-def _find(
-    want: DesiredRecord,
-    by_id: Mapping[tuple[str, str, str], LiveRecord],
-    by_key: Mapping[tuple[str, str, str], LiveRecord],
-    taken: set[tuple[str, str, str]],
-) -> LiveRecord | None:
-    system, kind = want.system, want.kind
-    if want.remote_id:
-        record = by_id.get((system, kind, want.remote_id))
-        if record is not None and (system, kind, record.id) not in taken:
-            return record
-    for key in (want.key, *want.aliases):
-        record = by_key.get((system, kind, key))
-        if record is not None and (system, kind, record.id) not in taken:
-            return record
-    return None
+class _Index:
+    """The live records of one system and kind, and the ids already matched."""
+
+    __slots__ = ("by_id", "by_key", "taken")
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, LiveRecord] = {}
+        self.by_key: dict[str, LiveRecord] = {}
+        self.taken: set[str] = set()
+
+    def take(self, want: DesiredRecord) -> LiveRecord | None:
+        """The pinned id first, then the key, then an earlier key (`previously:`)."""
+        taken = self.taken
+        if want.remote_id:
+            record = self.by_id.get(want.remote_id)
+            if record is not None and record.id not in taken:
+                taken.add(record.id)
+                return record
+        for key in (want.key, *want.aliases) if want.aliases else (want.key,):
+            record = self.by_key.get(key)
+            if record is not None and record.id not in taken:
+                taken.add(record.id)
+                return record
+        return None
 
 
 class Resolver:
