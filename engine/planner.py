@@ -200,6 +200,10 @@ def scope_for(records: Iterable[DesiredRecord], state: StateDocument, system: st
 
 def with_sources(records: Sequence[DesiredRecord], desired: DesiredState) -> list[DesiredRecord]:
     """Each record located at the YAML that declares it (the account name, or the contact's email)."""
+    unlocated = [r for r in records if r.source is None]
+    if not unlocated:
+        return list(records)  # the providers located every record themselves
+    people = {r.person for r in unlocated if r.person is not None}
     contact_at: dict[str, Location] = {}
     account_at: dict[str, Location] = {}
     for loaded in desired.accounts:
@@ -207,7 +211,10 @@ def with_sources(records: Sequence[DesiredRecord], desired: DesiredState) -> lis
             loaded.path, "account", "name"
         )
     for loaded, index, contact in desired.contacts():
-        contact_at[contact.key] = desired.sources.locate(loaded.path, "contacts", index, "email")
+        if contact.key in people:
+            contact_at[contact.key] = desired.sources.locate(
+                loaded.path, "contacts", index, "email"
+            )
     out: list[DesiredRecord] = []
     for record in records:
         if record.source is None:
