@@ -68,12 +68,15 @@ def _options(value: Any) -> dict[str, Any]:
     return dict(value or {})
 
 
+_CONTACT_FIELDS = (*PERSON_FIELDS, *PERMISSIONS)
+
+
 def _contact(index: int, contact: Contact) -> ContactSpec:
     return ContactSpec(
         email=contact.email,
         access=contact.access,
-        fields=managed_fields(contact, (*PERSON_FIELDS, *PERMISSIONS)),
-        previously=tuple(email_key(e) for e in contact.previously),
+        fields=managed_fields(contact, _CONTACT_FIELDS),
+        previously=tuple(map(email_key, contact.previously)) if contact.previously else (),
         offboard=contact.offboard,
         index=index,
     )
