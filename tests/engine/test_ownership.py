@@ -100,7 +100,7 @@ def test_another_repos_state_is_refused_before_anything_is_read(repo: Repo) -> N
     assert repo.backend.read().repo == "github.com/acme/one"
     writes = len(repo.backend.writes)
     repo.write({"acme": account("Acme")}, repo="github.com/acme/two")
-    with pytest.raises(StateError, match="belongs to access repo 'github.com/acme/one'"):
+    with pytest.raises(StateError, match=r"belongs to access repo 'github\.com/acme/one'"):
         repo.apply()
     assert len(repo.backend.writes) == writes
 
