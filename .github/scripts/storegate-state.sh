@@ -5,7 +5,8 @@
 # the next. With STOREGATE_STATE_BRANCH set, the state (ids and a serial, never a credential) lives as
 # `state.json` on that branch: every job pulls it before planning and the apply job pushes it back after
 # applying, even a failed apply, because state keeps every success. The apply job's concurrency group is
-# the lock. Leave STOREGATE_STATE_BRANCH empty when storegate.yaml names a shared backend instead.
+# the lock. When storegate.yaml names a shared backend (state: {type: postgres}) the branch is skipped:
+# the database keeps the state, its lock and its history.
 #
 # Usage: storegate-state.sh pull|push
 # Env: STOREGATE_STATE_BRANCH, STOREGATE_STATE_PATH (as in storegate.yaml, default .storegate/state.json),
@@ -19,7 +20,12 @@ if [[ -z "$branch" ]]; then
   echo "storegate state: no state branch configured; storegate.yaml's backend keeps the state"
   exit 0
 fi
-state_file="$STOREGATE_DIR/${STOREGATE_STATE_PATH:-.storegate/state.json}"
+read -r backend configured_path < <("$STOREGATE" state backend --dir "$STOREGATE_DIR")
+if [[ "$backend" != "local" ]]; then
+  echo "storegate state: storegate.yaml keeps the state in $backend; no state branch needed"
+  exit 0
+fi
+state_file="$STOREGATE_DIR/${STOREGATE_STATE_PATH:-$configured_path}"
 remote_ref="refs/remotes/origin/$branch"
 
 sg_git() {

@@ -98,6 +98,18 @@ def register(app: typer.Typer) -> None:
                 f"storegate no longer manages {address}; nothing was changed in the live systems"
             )
 
+    @state_app.command("backend")
+    def backend(
+        directory: Path = typer.Option(Path("."), "--dir", help=DIR_HELP),
+    ) -> None:
+        """Which backend storegate.yaml names: `local PATH` or `postgres` (for the workflow's
+        state-branch step, which carries only a local state file)."""
+        config = load_config(directory)
+        if isinstance(config.state, LocalState):
+            typer.echo(f"local {config.state.path}")
+        else:
+            typer.echo(config.state.type)
+
     @state_app.command("unlock")
     def unlock(
         lock_id: str = typer.Argument(..., metavar="ID", help="The id the lock error names."),
