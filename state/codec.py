@@ -55,7 +55,7 @@ def encode(document: StateDocument) -> str:
         f"{_ENCODE(address)}: {_ENCODE(resource_json(resource))}"
         for address, resource in sorted(document.resources.items())
     ]
-    body = "\n" + ",\n".join(lines) + "\n" if lines else ""
+    body = "\n" + ",\n".join(lines) + "\n" if lines else "\n"
     return _ENCODE(head)[:-1] + ', "resources": {' + body + "}}\n"
 
 
@@ -84,12 +84,92 @@ def upgrade(
     return data
 
 
+_SCAN = json.JSONDecoder().raw_decode
+_RESOURCES_OPEN = ', "resources": {'
+
+
+class _Strings:
+    """One string object for each system, kind and account name (repeated on many resources)."""
+
+    def __init__(self) -> None:
+        self._shared: dict[Any, Any] = {}
+
+    def same(self, text: Any) -> Any:
+        return self._shared.setdefault(text, text)
+
+    def resource(self, address: str, raw: Any) -> ResourceState:
+        if not isinstance(raw, dict):
+            raise MalformedState(f"resource {address} is not an object")
+        same = self.same
+        try:
+            system, kind, account = raw["system"], raw["kind"], raw.get("account", "")
+            resource = ResourceState(
+                address=raw["address"],
+                system=same(system),
+                kind=same(kind),
+                key=raw["key"],
+                id=raw.get("id"),
+                account=same(account),
+                attributes=dict(raw.get("attributes", {})),
+            )
+        except KeyError as exc:
+            raise MalformedState(f"resource {address} has no {exc.args[0]!r}") from None
+        if resource.address != address:
+            raise MalformedState(f"resource {address} says its address is {resource.address}")
+        if resource.attributes.get("person") == resource.key:
+            resource.attributes["person"] = resource.key  # the same string, held once
+        return resource
+
+
+def _by_line(text: str, strings: _Strings) -> dict[str, Any] | None:
+    """The document as `encode` lays it out (a head line, one resource a line), each resource
+    made a ResourceState as it is read: the whole state is never held twice. None for any other
+    layout (an older file, an edited one), which the whole-document parse then reads."""
+    head_end = text.find("\n")
+    if head_end < 0 or not text.startswith("{") or not text.endswith("\n}}\n"):
+        return None
+    head_line = text[:head_end]
+    if not head_line.endswith(_RESOURCES_OPEN):
+        return None
+    try:
+        data = json.loads(head_line[: -len(_RESOURCES_OPEN)] + "}")
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        return None  # an upgrade works on the whole document
+    resources: dict[str, ResourceState] = {}
+    position, last = head_end + 1, len(text) - 4
+    """`last` is where the newline before the closing `}}` stands."""
+    try:
+        while position < last:
+            address, position = _SCAN(text, position)
+            if not isinstance(address, str) or text[position : position + 2] != ": ":
+                return None
+            if address in resources:
+                return None
+            raw, position = _SCAN(text, position + 2)
+            resources[address] = strings.resource(address, raw)
+            if text[position : position + 2] == ",\n":
+                position += 2
+            elif position != last:
+                return None
+    except (json.JSONDecodeError, IndexError):
+        return None
+    if position != last and resources:
+        return None
+    data["resources"] = resources
+    return data
+
+
 def decode(text: str, where: str, upgrades: Mapping[int, Upgrade] = UPGRADES) -> StateDocument:
     """Parse a stored document. Raises MalformedState for anything that is not one."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MalformedState(f"not JSON: {exc}") from None
+    strings = _Strings()
+    data = _by_line(text, strings)
+    if data is None:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise MalformedState(f"not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise MalformedState(f"expected a JSON object, found {type(data).__name__}")
     data = upgrade(data, where, upgrades)
@@ -100,17 +180,10 @@ def decode(text: str, where: str, upgrades: Mapping[int, Upgrade] = UPGRADES) ->
         raise MalformedState(f"serial is {serial!r}, not a non-negative integer")
     if not isinstance(resources, dict):
         raise MalformedState("resources is not an object")
-    decoded: dict[str, ResourceState] = {}
-    for address, raw in resources.items():
-        if not isinstance(raw, dict):
-            raise MalformedState(f"resource {address} is not an object")
-        try:
-            resource = ResourceState.from_json(raw)
-        except KeyError as exc:
-            raise MalformedState(f"resource {address} has no {exc.args[0]!r}") from None
-        if resource.address != address:
-            raise MalformedState(f"resource {address} says its address is {resource.address}")
-        decoded[address] = resource
+    decoded: dict[str, ResourceState] = {
+        address: raw if isinstance(raw, ResourceState) else strings.resource(address, raw)
+        for address, raw in resources.items()
+    }
     repo = data.get("repo")
     if repo is not None and not isinstance(repo, str):
         raise MalformedState(f"repo is {repo!r}, not a string")
