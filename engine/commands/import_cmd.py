@@ -41,7 +41,9 @@ def register(app: typer.Typer) -> None:
             systems = {name: p.info() for name, p in session.providers.items()}
             crm = next((s.name for s in systems.values() if s.holds_ids_of_stores), None)
             if crm is None:
-                raise ConfigError("storegate import needs a CRM system (one that holds the contacts) to read")
+                raise ConfigError(
+                    "storegate import needs a CRM system (one that holds the contacts) to read"
+                )
             for provider in session.providers.values():
                 provider.check()
             live: list[LiveRecord] = []

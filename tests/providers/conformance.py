@@ -59,7 +59,9 @@ class Harness:
     """A person does these manual steps after an apply (a subject whose steps have no API)."""
 
 
-def account_file(name: str, contacts: list[dict[str, Any]], extra: Mapping[str, Any]) -> dict[str, Any]:
+def account_file(
+    name: str, contacts: list[dict[str, Any]], extra: Mapping[str, Any]
+) -> dict[str, Any]:
     return {"account": {"name": name, **extra}, "contacts": contacts}
 
 
@@ -181,7 +183,9 @@ class ProviderConformance:
             assert failed and all(BOB in cid for cid in failed), failed
             for change in plan.changes:
                 if set(change.depends_on) & failed:
-                    assert change.id in outcome.skipped, f"{change.id} ran after its dependency failed"
+                    assert change.id in outcome.skipped, (
+                        f"{change.id} ran after its dependency failed"
+                    )
             assert any(CAROL in cid for cid in outcome.succeeded), "unrelated work went ahead"
             again = conform.plan(providers)
             assert {c.person for c in again.changes if c.action is not Action.MANUAL} == {BOB}
