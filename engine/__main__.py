@@ -1,5 +1,5 @@
 """`python -m engine` is the storegate command."""
 
-from storegate.engine.cli import main
+from .cli import main
 
 main()

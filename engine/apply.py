@@ -15,12 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from storegate.engine.errors import PlanTampered, StalePlan
-from storegate.engine.manual import PENDING, asked_values
-from storegate.engine.order import waves
-from storegate.engine.ownership import TARGET, check_identity
-from storegate.engine.plan import Action, Change, FieldChange, Plan, Ref
-from storegate.providers.contract import (
+from ..providers.contract import (
     Address,
     ChangeResult,
     KeepIfSet,
@@ -28,8 +23,13 @@ from storegate.providers.contract import (
     Provider,
     Scope,
 )
-from storegate.state.base import HistoryEntry, ResourceState, Result, StateBackend, StateDocument
-from storegate.state.history import new_apply_id
+from ..state.base import HistoryEntry, ResourceState, Result, StateBackend, StateDocument
+from ..state.history import new_apply_id
+from .errors import PlanTampered, StalePlan
+from .manual import PENDING, asked_values
+from .order import waves
+from .ownership import TARGET, check_identity
+from .plan import Action, Change, FieldChange, Plan, Ref
 
 Progress = Callable[[int], None]
 """Called with the number of changes just finished."""

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
-from storegate.engine.commands import (
+from .commands import (
     apply_cmd,
     confirm_cmd,
     demo,
@@ -21,9 +21,9 @@ from storegate.engine.commands import (
     state_cmd,
     validate,
 )
-from storegate.engine.errors import StoregateError
-from storegate.engine.interrupts import Interrupted, handling_interrupts
-from storegate.engine.redact import redact
+from .errors import StoregateError
+from .interrupts import Interrupted, handling_interrupts
+from .redact import redact
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 

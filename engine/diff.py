@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from storegate.engine.order import topological
-from storegate.providers.contract import (
+from ..providers.contract import (
     Action,
     Address,
     Change,
@@ -29,7 +28,8 @@ from storegate.providers.contract import (
     Origin,
     Ref,
 )
-from storegate.providers.contract import same_value as default_same_value
+from ..providers.contract import same_value as default_same_value
+from .order import topological
 
 Compare = Callable[[str, str, Any, Any], bool]
 """(system, field, desired, live) -> whether the live value already is the desired one."""

@@ -19,7 +19,7 @@ StoregateError                 anything storegate reports as a clean, one-line f
 
 from __future__ import annotations
 
-from storegate.providers.contract import (
+from ..providers.contract import (
     ApiLimitExceeded,
     AuthError,
     ConfigError,

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from storegate.providers.contract import (
+from ..providers.contract import (
     ACCOUNT_SETTINGS,
     PERMISSIONS,
     PERSON_FIELDS,

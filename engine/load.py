@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from storegate.engine import rules
-from storegate.engine.errors import ConfigError, InputError
-from storegate.engine.model import (
+from ..engine import rules
+from ..state.gcpause import paused_collection
+from .errors import ConfigError, InputError
+from .model import (
     AccountFile,
     Config,
     DesiredState,
@@ -27,13 +28,12 @@ from storegate.engine.model import (
     Location,
     SourceMap,
 )
-from storegate.engine.model_problems import problems_from
-from storegate.engine.problems import Problem, Severity
-from storegate.engine.registry import account_file_model, config_model, with_types
-from storegate.engine.yaml_fast import KeyTable, parse_simple
-from storegate.engine.yaml_nodes import Path as KeyPath
-from storegate.engine.yaml_nodes import Position, parse_yaml
-from storegate.state.gcpause import paused_collection
+from .model_problems import problems_from
+from .problems import Problem, Severity
+from .registry import account_file_model, config_model, with_types
+from .yaml_fast import KeyTable, parse_simple
+from .yaml_nodes import Path as KeyPath
+from .yaml_nodes import Position, parse_yaml
 
 CONFIG_FILE = "storegate.yaml"
 ACCOUNTS_DIR = "accounts"

@@ -12,9 +12,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from storegate.engine.errors import StateError
-from storegate.providers.contract import Action, Change, LiveRecord, Provider, Ref
-from storegate.state.base import StateDocument
+from ..providers.contract import Action, Change, LiveRecord, Provider, Ref
+from ..state.base import StateDocument
+from .errors import StateError
 
 PENDING = "pending"
 CONFIRMED = "confirmed"

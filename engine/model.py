@@ -17,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import EMAIL_MAX_LENGTH
 from pydantic import BaseModel, Field, field_validator
 
-from storegate.providers.contract import (
+from ..providers.contract import (
     ACCESS_LEVELS,
     ACCOUNT_SETTINGS,
     PERMISSIONS,
@@ -26,8 +26,8 @@ from storegate.providers.contract import (
     Problem,
     email_key,
 )
-from storegate.providers.settings import ENV_REF, SecretRef, Setting, Strict
-from storegate.state.config import LocalState, PostgresState, StateConfig
+from ..providers.settings import ENV_REF, SecretRef, Setting, Strict
+from ..state.config import LocalState, PostgresState, StateConfig
 
 __all__ = [
     "ACCESS_LEVELS",

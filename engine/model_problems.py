@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from storegate.engine.model import ENV_REF
-from storegate.engine.problems import Problem
-from storegate.engine.yaml_nodes import ParsedYaml, Path, Position
+from .model import ENV_REF
+from .problems import Problem
+from .yaml_nodes import ParsedYaml, Path, Position
 
 CODE_SCHEMA = "SG002"
 CODE_ONE_MEMBERSHIP = "SG107"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from graphlib import CycleError, TopologicalSorter
 
-from storegate.engine.errors import PlanError
-from storegate.providers.contract import Change
+from ..providers.contract import Change
+from .errors import PlanError
 
 
 def topological(changes: Sequence[Change]) -> list[Change]:

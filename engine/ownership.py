@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from storegate.engine.errors import StateError
-from storegate.providers.contract import (
+from ..providers.contract import (
     Address,
     Change,
     DesiredRecord,
@@ -29,7 +28,8 @@ from storegate.providers.contract import (
     Ref,
     SystemInfo,
 )
-from storegate.state.base import StateDocument
+from ..state.base import StateDocument
+from .errors import StateError
 
 TARGET = "target"
 """State attribute: the fingerprint of the managed values storegate last made a record hold."""

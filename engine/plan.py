@@ -14,9 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from storegate.engine.errors import PlanTampered
-from storegate.engine.ownership import UnmanagedAccess
-from storegate.providers.contract import (
+from ..providers.contract import (
     REMOVING_ACTIONS,
     Action,
     Address,
@@ -27,6 +25,8 @@ from storegate.providers.contract import (
     PlanWarning,
     Ref,
 )
+from .errors import PlanTampered
+from .ownership import UnmanagedAccess
 
 FORMAT_VERSION = 2
 """2: typed addresses, changes ordered by dependency edges (no phases), origins and manual steps."""

@@ -9,23 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from storegate.engine import manual
-from storegate.engine.apply import JOURNAL
-from storegate.engine.diff import Match, diff, match_records
-from storegate.engine.model import DesiredState
-from storegate.engine.order import topological
-from storegate.engine.ownership import (
-    UnmanagedAccess,
-    check_identity,
-    find_unmanaged,
-    mark_unmanaged,
-    targets_and_origins,
-    undeclared_accounts,
-)
-from storegate.engine.plan import ManagedRecord, Plan
-from storegate.engine.safety import assess, warnings
-from storegate.engine.view import desired_view
-from storegate.providers.contract import (
+from ..engine import manual
+from ..providers.contract import (
     Address,
     Change,
     DesiredContext,
@@ -38,7 +23,22 @@ from storegate.providers.contract import (
     Provider,
     Scope,
 )
-from storegate.state.base import StateDocument
+from ..state.base import StateDocument
+from .apply import JOURNAL
+from .diff import Match, diff, match_records
+from .model import DesiredState
+from .order import topological
+from .ownership import (
+    UnmanagedAccess,
+    check_identity,
+    find_unmanaged,
+    mark_unmanaged,
+    targets_and_origins,
+    undeclared_accounts,
+)
+from .plan import ManagedRecord, Plan
+from .safety import assess, warnings
+from .view import desired_view
 
 ReadProgress = Callable[[str, int | None], None]
 """Told (system, None) as a system's read starts and (system, records read) as it ends."""

@@ -3,6 +3,6 @@ providers raise them through)."""
 
 from __future__ import annotations
 
-from storegate.providers.contract import Problem, Severity
+from ..providers.contract import Problem, Severity
 
 __all__ = ["Problem", "Severity"]

@@ -21,8 +21,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.status import Status
 
-from storegate.engine.redact import redact
-from storegate.providers.contract import Provider
+from ..providers.contract import Provider
+from .redact import redact
 
 CI_INTERVAL = 10.0
 """Seconds between CI's "still reading" lines (STOREGATE_PROGRESS_INTERVAL overrides it)."""

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from storegate.engine.plan import REMOVING_ACTIONS, Change
-from storegate.providers.contract import Check, Provider
+from ..providers.contract import Check, Provider
+from .plan import REMOVING_ACTIONS, Change
 
 RECEIPT_VERSION = 1
 

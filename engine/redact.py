@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from storegate.engine.plan import Address, Change, FieldChange, Plan, PlanWarning, Ref
-from storegate.engine.secrets import known_secrets
+from .plan import Address, Change, FieldChange, Plan, PlanWarning, Ref
+from .secrets import known_secrets
 
 MASK = "***"
 

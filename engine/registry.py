@@ -13,9 +13,9 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Field, create_model
 
-from storegate.engine.errors import ConfigError
-from storegate.engine.model import Account, AccountFile, Config
-from storegate.providers.contract import Provider
+from ..providers.contract import Provider
+from .errors import ConfigError
+from .model import Account, AccountFile, Config
 
 GROUP = "storegate.providers"
 

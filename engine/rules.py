@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from storegate.engine.model import (
+from .model import (
     PERMISSIONS,
     Config,
     DesiredState,
@@ -27,7 +27,7 @@ from storegate.engine.model import (
     SourceMap,
     email_key,
 )
-from storegate.engine.problems import Problem, Severity
+from .problems import Problem, Severity
 
 CODE_DUPLICATE_EMAIL = "SG101"
 CODE_PURCHASE_WITHOUT_PAY_BY_ACCOUNT = "SG102"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storegate.engine.errors import SafetyRefused
-from storegate.engine.model import SafetyPolicy, email_key
-from storegate.engine.plan import REMOVING_ACTIONS, Action, Plan, PlanWarning
+from .errors import SafetyRefused
+from .model import SafetyPolicy, email_key
+from .plan import REMOVING_ACTIONS, Action, Plan, PlanWarning
 
 FLAG = "--allow-mass-revoke"
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from storegate.providers.settings import (
+from ..providers.settings import (
     ENV_REF,
     known_secrets,
     remember_secret,

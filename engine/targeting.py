@@ -14,10 +14,10 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from storegate.engine.errors import ConfigError
-from storegate.engine.model import SafetyPolicy, email_key
-from storegate.engine.plan import Address, Change, Plan, PlanWarning
-from storegate.engine.safety import MAX_PERCENT, MAX_REVOCATIONS, PROTECTED, assess, warnings
+from .errors import ConfigError
+from .model import SafetyPolicy, email_key
+from .plan import Address, Change, Plan, PlanWarning
+from .safety import MAX_PERCENT, MAX_REVOCATIONS, PROTECTED, assess, warnings
 
 TARGETED = "SG-TARGETED"
 _SAFETY_CODES = frozenset({MAX_REVOCATIONS, MAX_PERCENT, PROTECTED})

@@ -10,7 +10,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from storegate.engine.model import (
+from ..providers.contract import (
+    PERSON_FIELDS,
+    AccountSpec,
+    ContactSpec,
+    DesiredView,
+    Location,
+)
+from .model import (
     ACCOUNT_SETTINGS,
     PERMISSIONS,
     Contact,
@@ -18,13 +25,6 @@ from storegate.engine.model import (
     LoadedAccount,
     email_key,
     managed_fields,
-)
-from storegate.providers.contract import (
-    PERSON_FIELDS,
-    AccountSpec,
-    ContactSpec,
-    DesiredView,
-    Location,
 )
 
 

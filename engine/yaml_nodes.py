@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from storegate.engine.problems import Problem
+from .problems import Problem
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int]

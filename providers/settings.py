@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storegate.providers.contract import ConfigError
+from .contract import ConfigError
 
 ENV_REF = re.compile(r"^env:[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from storegate.sandbox.adobe_commerce_api import SETTINGS, Api
-from storegate.sandbox.adobe_commerce_companies import Companies
-from storegate.sandbox.adobe_commerce_credit import Credits
-from storegate.sandbox.adobe_commerce_customers import Customers
-from storegate.sandbox.adobe_commerce_roles import Roles
-from storegate.sandbox.adobe_commerce_seed import load
-from storegate.sandbox.adobe_commerce_wire import (
+from .adobe_commerce_api import SETTINGS, Api
+from .adobe_commerce_companies import Companies
+from .adobe_commerce_credit import Credits
+from .adobe_commerce_customers import Customers
+from .adobe_commerce_roles import Roles
+from .adobe_commerce_seed import load
+from .adobe_commerce_wire import (
     NO_ROUTE,
     NOT_AUTHORIZED,
     SIGN_IN,
@@ -33,8 +33,8 @@ from storegate.sandbox.adobe_commerce_wire import (
     no_such_entity,
     required,
 )
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.store import Store
+from .http import Request, Response
+from .store import Store
 
 TOKEN_ENDPOINT = "POST /V1/integration/admin/token"
 Handler = Callable[[Request], Response]

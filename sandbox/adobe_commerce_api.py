@@ -8,16 +8,16 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from storegate.sandbox.adobe_commerce_data import AdobeData
-from storegate.sandbox.adobe_commerce_search import (
+from .adobe_commerce_data import AdobeData
+from .adobe_commerce_search import (
     CriteriaError,
     PageLimits,
     page,
     parse_criteria,
     select,
 )
-from storegate.sandbox.adobe_commerce_wire import ARRAY_LIMIT, SYSTEM, error
-from storegate.sandbox.http import Request, Response
+from .adobe_commerce_wire import ARRAY_LIMIT, SYSTEM, error
+from .http import Request, Response
 
 SETTINGS: dict[str, Any] = {
     "store_codes": ["default", "all"],

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.sandbox.adobe_commerce_api import Api, body_object, path_id
-from storegate.sandbox.adobe_commerce_data import AdobeData
-from storegate.sandbox.adobe_commerce_wire import (
+from .adobe_commerce_api import Api, body_object, path_id
+from .adobe_commerce_data import AdobeData
+from .adobe_commerce_wire import (
     COMPANY_CLASS,
     COMPANY_EXTENSION_CLASS,
     COMPANY_EXTENSIONS,
@@ -29,8 +29,8 @@ from storegate.sandbox.adobe_commerce_wire import (
     now,
     required,
 )
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.store import Record
+from .http import Request, Response
+from .store import Record
 
 SEARCH_FIELDS = frozenset(
     {

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.sandbox.adobe_commerce_api import Api, body_object, path_id
-from storegate.sandbox.adobe_commerce_data import AdobeData
-from storegate.sandbox.adobe_commerce_wire import (
+from .adobe_commerce_api import Api, body_object, path_id
+from .adobe_commerce_data import AdobeData
+from .adobe_commerce_wire import (
     CREDIT_CLASS,
     as_int,
     invalid,
@@ -20,7 +20,7 @@ from storegate.sandbox.adobe_commerce_wire import (
     no_such_entity,
     required,
 )
-from storegate.sandbox.http import Request, Response
+from .http import Request, Response
 
 INCREASE_TYPES = (1, 2, 4, 5, 6)
 DECREASE_TYPES = (2, 3, 4)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.sandbox.adobe_commerce_api import Api, body_object, path_id
-from storegate.sandbox.adobe_commerce_data import AdobeData, company_of
-from storegate.sandbox.adobe_commerce_wire import (
+from .adobe_commerce_api import Api, body_object, path_id
+from .adobe_commerce_data import AdobeData, company_of
+from .adobe_commerce_wire import (
     COMPANY_CUSTOMER_CLASS,
     COMPANY_CUSTOMER_FIELDS,
     CUSTOMER_CLASS,
@@ -30,8 +30,8 @@ from storegate.sandbox.adobe_commerce_wire import (
     now,
     required,
 )
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.store import Record
+from .http import Request, Response
+from .store import Record
 
 CUSTOMER_EXTENSION_CLASS = "Magento\\Customer\\Api\\Data\\CustomerExtensionInterface"
 SEARCH_FIELDS = frozenset(

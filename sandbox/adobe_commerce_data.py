@@ -11,13 +11,13 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from storegate.sandbox.adobe_commerce_wire import (
+from .adobe_commerce_wire import (
     DEFAULT_USER_ALLOWS,
     ROLE_RESOURCES,
     SYSTEM,
     now,
 )
-from storegate.sandbox.store import Record, Store
+from .store import Record, Store
 
 COMPANY = "company"
 CUSTOMER = "customer"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.sandbox.adobe_commerce_api import Api, body_object, path_id
-from storegate.sandbox.adobe_commerce_data import AdobeData, company_of
-from storegate.sandbox.adobe_commerce_wire import (
+from .adobe_commerce_api import Api, body_object, path_id
+from .adobe_commerce_data import AdobeData, company_of
+from .adobe_commerce_wire import (
     INVALID_VALUE,
     ROLE_CLASS,
     ROLE_NAME_TAKEN,
@@ -26,8 +26,8 @@ from storegate.sandbox.adobe_commerce_wire import (
     no_such_entity,
     required,
 )
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.store import Record
+from .http import Request, Response
+from .store import Record
 
 INDEX = "Magento_Company::index"
 ROLE_KEYS = ("id", "role_name", "permissions", "company_id", "extension_attributes")

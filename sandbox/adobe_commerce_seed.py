@@ -22,18 +22,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.sandbox.adobe_commerce_companies import default_extensions
-from storegate.sandbox.adobe_commerce_data import AdobeData
-from storegate.sandbox.adobe_commerce_roles import INDEX
-from storegate.sandbox.adobe_commerce_wire import (
+from .adobe_commerce_companies import default_extensions
+from .adobe_commerce_data import AdobeData
+from .adobe_commerce_roles import INDEX
+from .adobe_commerce_wire import (
     COMPANY_STATUSES,
     DEFAULT_USER_ALLOWS,
     ROLE_RESOURCES,
     blank,
     now,
 )
-from storegate.sandbox.seed import SeedError
-from storegate.sandbox.store import Record, Store
+from .seed import SeedError
+from .store import Record, Store
 
 SECTIONS = frozenset({"customer_groups", "customers", "companies"})
 COMPANY_KEYS = frozenset(

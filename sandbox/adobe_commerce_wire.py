@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from storegate.sandbox.http import Response
+from .http import Response
 
 SYSTEM = "adobe_commerce"
 

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from storegate.sandbox.bigcommerce_wire import (
+from .bigcommerce_wire import (
     STRING_FIELDS,
     WRITABLE,
     InFlight,
@@ -26,10 +26,10 @@ from storegate.sandbox.bigcommerce_wire import (
     now_iso,
     page_meta,
 )
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.seed import SeedError
-from storegate.sandbox.server import DROP
-from storegate.sandbox.store import Record, Store
+from .http import Request, Response
+from .seed import SeedError
+from .server import DROP
+from .store import Record, Store
 
 SYSTEM = "bigcommerce"
 CUSTOMER = "customer"

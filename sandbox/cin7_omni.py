@@ -28,8 +28,8 @@ import time
 from collections import deque
 from typing import Any
 
-from storegate.sandbox import cin7_omni_wire as wire
-from storegate.sandbox.cin7_omni_b2b import (
+from ..sandbox import cin7_omni_wire as wire
+from .cin7_omni_b2b import (
     CONTACT,
     CUSTOMER,
     SYSTEM,
@@ -37,17 +37,17 @@ from storegate.sandbox.cin7_omni_b2b import (
     ClickError,
     register_admin,
 )
-from storegate.sandbox.cin7_omni_where import (
+from .cin7_omni_where import (
     WhereError,
     matches,
     parse_order,
     parse_where,
     sort_records,
 )
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.seed import SeedError
-from storegate.sandbox.server import DROP
-from storegate.sandbox.store import Record, Store
+from .http import Request, Response
+from .seed import SeedError
+from .server import DROP
+from .store import Record, Store
 
 EMAIL_INDEX = "contact_email"
 BASE = "/api/v1"

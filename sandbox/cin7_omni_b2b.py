@@ -21,9 +21,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from storegate.sandbox.cin7_omni_wire import email_key
-from storegate.sandbox.http import BadRequestBody, Request, Response
-from storegate.sandbox.store import Record, Store
+from .cin7_omni_wire import email_key
+from .http import BadRequestBody, Request, Response
+from .store import Record, Store
 
 SYSTEM = "cin7_omni"
 CONTACT = "contact"

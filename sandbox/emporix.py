@@ -18,9 +18,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from storegate.sandbox.emporix_auth import RateWindow, Token, TokenBook, token_endpoint
-from storegate.sandbox.emporix_companies import CompanyService
-from storegate.sandbox.emporix_customers import (
+from .emporix_auth import RateWindow, Token, TokenBook, token_endpoint
+from .emporix_companies import CompanyService
+from .emporix_customers import (
     ASSIGNMENT,
     CUSTOMER,
     EMAIL_INDEX,
@@ -28,7 +28,7 @@ from storegate.sandbox.emporix_customers import (
     CustomerService,
     email_key,
 )
-from storegate.sandbox.emporix_wire import (
+from .emporix_wire import (
     CURRENCY,
     CUSTOM_ID,
     MANAGE_ASSIGNMENTS,
@@ -46,10 +46,10 @@ from storegate.sandbox.emporix_wire import (
     now_iso,
     rate_limited,
 )
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.seed import SeedError
-from storegate.sandbox.server import DROP
-from storegate.sandbox.store import Store
+from .http import Request, Response
+from .seed import SeedError
+from .server import DROP
+from .store import Store
 
 TOKEN = "POST /oauth/token"
 CUSTOMERS = "/customer/{tenant}/customers"

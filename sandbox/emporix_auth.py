@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from storegate.sandbox.emporix_wire import gateway_401, rate_limited
-from storegate.sandbox.http import Request, Response
+from .emporix_wire import gateway_401, rate_limited
+from .http import Request, Response
 
 
 @dataclass

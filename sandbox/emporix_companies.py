@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from storegate.sandbox.emporix_wire import (
+from .emporix_wire import (
     CUSTOM_ID,
     SYSTEM,
     PageError,
@@ -27,8 +27,8 @@ from storegate.sandbox.emporix_wire import (
     parse_q,
     sort_records,
 )
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.store import Record, Store
+from .http import Request, Response
+from .store import Record, Store
 
 ENTITY = "legal_entity"
 ASSIGNMENT = "contact_assignment"

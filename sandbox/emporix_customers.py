@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from storegate.sandbox.emporix_wire import (
+from .emporix_wire import (
     CURRENCY,
     CUSTOM_ID,
     SYSTEM,
@@ -33,8 +33,8 @@ from storegate.sandbox.emporix_wire import (
     parse_q,
     sort_records,
 )
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.store import Record, Store
+from .http import Request, Response
+from .store import Record, Store
 
 CUSTOMER = "customer"
 EMAIL_INDEX = "customer_email"

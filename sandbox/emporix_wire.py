@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from storegate.sandbox.http import Response
+from .http import Response
 
 SYSTEM = "emporix"
 TENANT_PATTERN = re.compile(r"^[a-z][a-z0-9]{2,15}$")

@@ -14,20 +14,20 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from storegate.sandbox import salesforce_bulk, salesforce_upsert
-from storegate.sandbox import salesforce_wire as wire
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.salesforce_auth import SalesforceAuth
-from storegate.sandbox.salesforce_meta import ObjectSpec, Schema
-from storegate.sandbox.salesforce_records import BodyError, WriteError, Writer
-from storegate.sandbox.salesforce_versions import SETTINGS as VERSION_SETTINGS
-from storegate.sandbox.salesforce_versions import ApiVersions
-from storegate.sandbox.soql import SoqlSyntaxError, parse
-from storegate.sandbox.soql_eval import SoqlFieldError, SoqlTypeError, attributes, execute
-from storegate.sandbox.store import Record
+from ..sandbox import salesforce_bulk, salesforce_upsert
+from ..sandbox import salesforce_wire as wire
+from .http import Request, Response
+from .salesforce_auth import SalesforceAuth
+from .salesforce_meta import ObjectSpec, Schema
+from .salesforce_records import BodyError, WriteError, Writer
+from .salesforce_versions import SETTINGS as VERSION_SETTINGS
+from .salesforce_versions import ApiVersions
+from .soql import SoqlSyntaxError, parse
+from .soql_eval import SoqlFieldError, SoqlTypeError, attributes, execute
+from .store import Record
 
 if TYPE_CHECKING:
-    from storegate.sandbox.server import Sandbox
+    from .server import Sandbox
 
 V = "/services/data/{version}"
 DEFAULT_BATCH = 2000

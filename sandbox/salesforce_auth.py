@@ -18,11 +18,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from storegate.sandbox import salesforce_wire as wire
-from storegate.sandbox.http import Request, Response
+from ..sandbox import salesforce_wire as wire
+from .http import Request, Response
 
 if TYPE_CHECKING:
-    from storegate.sandbox.server import Sandbox
+    from .server import Sandbox
 
 ORG_ID = "00DSB0000000001EAA"
 USER_ID = "005SB0000000001AAA"

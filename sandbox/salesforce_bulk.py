@@ -37,20 +37,20 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from storegate.sandbox import salesforce_meta as meta
-from storegate.sandbox import salesforce_wire as wire
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.salesforce_bulk_csv import DELIMITERS, LINE_ENDINGS, CsvError, parse, render
-from storegate.sandbox.salesforce_bulk_ingest import OPERATIONS, IngestRun, Row
-from storegate.sandbox.salesforce_meta import FieldSpec, ObjectSpec, Schema
-from storegate.sandbox.salesforce_records import Writer
-from storegate.sandbox.soql import FieldPath, Query, SoqlSyntaxError
-from storegate.sandbox.soql import parse as parse_soql
-from storegate.sandbox.soql_eval import SoqlFieldError, SoqlTypeError, execute
-from storegate.sandbox.store import Record
+from ..sandbox import salesforce_meta as meta
+from ..sandbox import salesforce_wire as wire
+from .http import Request, Response
+from .salesforce_bulk_csv import DELIMITERS, LINE_ENDINGS, CsvError, parse, render
+from .salesforce_bulk_ingest import OPERATIONS, IngestRun, Row
+from .salesforce_meta import FieldSpec, ObjectSpec, Schema
+from .salesforce_records import Writer
+from .soql import FieldPath, Query, SoqlSyntaxError
+from .soql import parse as parse_soql
+from .soql_eval import SoqlFieldError, SoqlTypeError, execute
+from .store import Record
 
 if TYPE_CHECKING:
-    from storegate.sandbox.server import Sandbox
+    from .server import Sandbox
 
 log = logging.getLogger("sandbox.salesforce_bulk")
 

@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storegate.sandbox import salesforce_meta as meta
-from storegate.sandbox import salesforce_wire as wire
-from storegate.sandbox.salesforce_bulk_csv import CsvError
-from storegate.sandbox.salesforce_meta import FieldSpec, ObjectSpec
-from storegate.sandbox.salesforce_records import BodyError, WriteError, Writer
-from storegate.sandbox.store import Record, fold, quote_name
+from ..sandbox import salesforce_meta as meta
+from ..sandbox import salesforce_wire as wire
+from .salesforce_bulk_csv import CsvError
+from .salesforce_meta import FieldSpec, ObjectSpec
+from .salesforce_records import BodyError, WriteError, Writer
+from .store import Record, fold, quote_name
 
 OPERATIONS = ("insert", "update", "upsert", "delete")
 NULL = "#N/A"

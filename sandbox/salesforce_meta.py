@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from storegate.sandbox.http import Request, Response
+from .http import Request, Response
 
 # Field types, as describe reports them.
 ID, STRING, BOOLEAN, DATE, DATETIME, REFERENCE = (

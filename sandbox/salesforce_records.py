@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from storegate.sandbox import salesforce_meta as meta
-from storegate.sandbox import salesforce_wire as wire
-from storegate.sandbox.salesforce_meta import FieldSpec, ObjectSpec
-from storegate.sandbox.soql_sql import define_tables
-from storegate.sandbox.store import Record, Store
+from ..sandbox import salesforce_meta as meta
+from ..sandbox import salesforce_wire as wire
+from .salesforce_meta import FieldSpec, ObjectSpec
+from .soql_sql import define_tables
+from .store import Record, Store
 
 ExistsCheck = Callable[[str, str], bool]  # (object name, 18-char id) -> live record exists
 FailCheck = Callable[[str], bool]  # email/name text -> the record_error fault hits it

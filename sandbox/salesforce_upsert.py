@@ -19,14 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from storegate.sandbox import salesforce_wire as wire
-from storegate.sandbox.http import Request, Response
-from storegate.sandbox.salesforce_meta import FieldSpec, ObjectSpec, Schema
-from storegate.sandbox.salesforce_records import BodyError, WriteError, Writer
-from storegate.sandbox.store import Record
+from ..sandbox import salesforce_wire as wire
+from .http import Request, Response
+from .salesforce_meta import FieldSpec, ObjectSpec, Schema
+from .salesforce_records import BodyError, WriteError, Writer
+from .store import Record
 
 if TYPE_CHECKING:
-    from storegate.sandbox.server import Sandbox
+    from .server import Sandbox
 
 ENDPOINT = "PATCH composite/sobjects/{type}/{field}"
 LIMIT = 200

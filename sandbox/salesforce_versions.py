@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from storegate.sandbox import salesforce_wire as wire
-from storegate.sandbox.http import Request, Response, split_path
-from storegate.sandbox.salesforce_auth import IDENTITY_PATH
+from ..sandbox import salesforce_wire as wire
+from .http import Request, Response, split_path
+from .salesforce_auth import IDENTITY_PATH
 
 if TYPE_CHECKING:
-    from storegate.sandbox.server import Sandbox
+    from .server import Sandbox
 
 # Supported in 2026 per Salesforce's API end-of-life table: 31.0 and up (21.0-30.0 retired in
 # Summer '25). The newest version moves three times a year; the emulator answers what is set.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from storegate.sandbox.http import Response
+from .http import Response
 
 SYSTEM = "salesforce"
 DATA_PREFIX = "/services/data/"

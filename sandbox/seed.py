@@ -17,10 +17,10 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from storegate.sandbox import salesforce_wire as wire
-from storegate.sandbox.salesforce_meta import REFERENCE, ObjectSpec, Schema
-from storegate.sandbox.salesforce_records import BodyError, WriteError, Writer
-from storegate.sandbox.store import Record, Store
+from ..sandbox import salesforce_wire as wire
+from .salesforce_meta import REFERENCE, ObjectSpec, Schema
+from .salesforce_records import BodyError, WriteError, Writer
+from .store import Record, Store
 
 # Sections handed to the emulator module of the same name (`seed(store, part)`).
 EMULATOR_SECTIONS = ("emporix", "adobe_commerce", "cin7_omni")

@@ -28,10 +28,10 @@ from typing import Any
 
 import trustme
 
-from storegate.sandbox.faults import CallCounter, Fault, FaultBook, FaultSpecError
-from storegate.sandbox.http import BadRequestBody, Request, Response, Router
-from storegate.sandbox.store import Store
-from storegate.sandbox.transport import HttpsServer
+from .faults import CallCounter, Fault, FaultBook, FaultSpecError
+from .http import BadRequestBody, Request, Response, Router
+from .store import Store
+from .transport import HttpsServer
 
 log = logging.getLogger("sandbox")
 

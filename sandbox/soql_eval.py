@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storegate.sandbox import salesforce_meta as meta
-from storegate.sandbox import salesforce_wire as wire
-from storegate.sandbox import soql_sql
-from storegate.sandbox.salesforce_meta import FieldSpec, ObjectSpec, Schema
-from storegate.sandbox.soql import BoolOp, Comparison, Condition, FieldPath, Literal, Not, Query
-from storegate.sandbox.store import Record, Store
+from ..sandbox import salesforce_meta as meta
+from ..sandbox import salesforce_wire as wire
+from ..sandbox import soql_sql
+from .salesforce_meta import FieldSpec, ObjectSpec, Schema
+from .soql import BoolOp, Comparison, Condition, FieldPath, Literal, Not, Query
+from .store import Record, Store
 
 
 class SoqlFieldError(ValueError):

@@ -20,11 +20,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from storegate.sandbox import salesforce_meta as meta
-from storegate.sandbox import salesforce_wire as wire
-from storegate.sandbox.salesforce_meta import FieldSpec, ObjectSpec, Schema
-from storegate.sandbox.soql import BoolOp, Comparison, Condition, FieldPath, Literal, Not, Query
-from storegate.sandbox.store import Column, ColumnKind, Store, fold, quote_name
+from ..sandbox import salesforce_meta as meta
+from ..sandbox import salesforce_wire as wire
+from .salesforce_meta import FieldSpec, ObjectSpec, Schema
+from .soql import BoolOp, Comparison, Condition, FieldPath, Literal, Not, Query
+from .store import Column, ColumnKind, Store, fold, quote_name
 
 _STRINGY = (meta.STRING, meta.TEXTAREA, meta.EMAIL, meta.PICKLIST, meta.URL)
 _IDS = (meta.ID, meta.REFERENCE)

@@ -24,7 +24,7 @@ import trustme
 from cheroot import server as cheroot_server
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
-from storegate.sandbox.http import Headers, Request, Response
+from .http import Headers, Request, Response
 
 log = logging.getLogger("sandbox")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, cast, get_args
 
-from storegate.providers.contract import StateError
+from ..providers.contract import StateError
 
 STATE_VERSION = 1
 

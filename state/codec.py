@@ -12,8 +12,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from storegate.providers.contract import StateError
-from storegate.state.base import STATE_VERSION, ResourceState, StateDocument
+from ..providers.contract import StateError
+from .base import STATE_VERSION, ResourceState, StateDocument
 
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
 

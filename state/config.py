@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from storegate.providers.settings import SecretRef, Setting, Strict
+from ..providers.settings import SecretRef, Setting, Strict
 
 
 class LocalState(Strict):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storegate.providers.settings import resolve, resolve_path
-from storegate.state.base import StateBackend
-from storegate.state.config import LocalState, PostgresState, StateConfig
-from storegate.state.local import LocalStateBackend
-from storegate.state.postgres import DEFAULT_REPO, ConnectionSettings, PostgresStateBackend
+from ..providers.settings import resolve, resolve_path
+from .base import StateBackend
+from .config import LocalState, PostgresState, StateConfig
+from .local import LocalStateBackend
+from .postgres import DEFAULT_REPO, ConnectionSettings, PostgresStateBackend
 
 
 def state_path(config: LocalState, root: Path) -> Path:

@@ -12,10 +12,10 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from storegate.providers.contract import StateError
-from storegate.state.base import HistoryEntry
-from storegate.state.files import atomic_write
-from storegate.state.lines import append_lines, complete_lines
+from ..providers.contract import StateError
+from .base import HistoryEntry
+from .files import atomic_write
+from .lines import append_lines, complete_lines
 
 
 def history_path(state_path: Path) -> Path:

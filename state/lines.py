@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from storegate.state.files import fsync_directory
+from .files import fsync_directory
 
 
 def complete_lines(path: Path) -> list[bytes] | None:

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storegate.providers.contract import SerialConflict, StateError
-from storegate.state.base import (
+from ..providers.contract import SerialConflict, StateError
+from .base import (
     HistoryEntry,
     LockInfo,
     ResourceState,
@@ -46,13 +46,13 @@ from storegate.state.base import (
     check_adoptable,
     select_history,
 )
-from storegate.state.codec import MalformedState, decode, encode, resource_json
-from storegate.state.files import atomic_write, directory_lock, fsync_directory, sweep_temp_files
-from storegate.state.gcpause import paused_collection
-from storegate.state.history_file import HistoryFile, history_path
-from storegate.state.lines import append_lines, complete_lines
-from storegate.state.lockfile import LockFile, Notify
-from storegate.state.tracked import TrackedResources
+from .codec import MalformedState, decode, encode, resource_json
+from .files import atomic_write, directory_lock, fsync_directory, sweep_temp_files
+from .gcpause import paused_collection
+from .history_file import HistoryFile, history_path
+from .lines import append_lines, complete_lines
+from .lockfile import LockFile, Notify
+from .tracked import TrackedResources
 
 JOURNAL_FROM_BYTES = 256 * 1024
 """A state file smaller than this is rewritten on every write (a few milliseconds)."""

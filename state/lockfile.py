@@ -19,9 +19,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storegate.providers.contract import StateError, StateLocked
-from storegate.state.base import LockInfo
-from storegate.state.files import directory_lock
+from ..providers.contract import StateError, StateLocked
+from .base import LockInfo
+from .files import directory_lock
 
 Notify = Callable[[str], None]
 

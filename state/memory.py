@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storegate.providers.contract import SerialConflict, StateError, StateLocked
-from storegate.state.base import (
+from ..providers.contract import SerialConflict, StateError, StateLocked
+from .base import (
     HistoryEntry,
     LockInfo,
     StateDocument,
     check_adoptable,
     select_history,
 )
-from storegate.state.codec import decode, encode
-from storegate.state.lockfile import new_lock_info
+from .codec import decode, encode
+from .lockfile import new_lock_info
 
 WHERE = "memory state"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storegate.providers.contract import StateError
-from storegate.state.base import StateBackend
+from ..providers.contract import StateError
+from .base import StateBackend
 
 
 @dataclass(frozen=True)

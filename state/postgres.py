@@ -37,8 +37,8 @@ import psycopg
 from psycopg import conninfo
 from psycopg.types.json import Jsonb
 
-from storegate.providers.contract import SerialConflict, StateError, StateLocked
-from storegate.state.base import (
+from ..providers.contract import SerialConflict, StateError, StateLocked
+from .base import (
     HistoryEntry,
     LockInfo,
     Result,
@@ -47,10 +47,10 @@ from storegate.state.base import (
     check_adoptable,
     now_utc,
 )
-from storegate.state.codec import MalformedState, decode
-from storegate.state.history import provenance
-from storegate.state.lockfile import current_user
-from storegate.state.postgres_schema import ensure_schema
+from .codec import MalformedState, decode
+from .history import provenance
+from .lockfile import current_user
+from .postgres_schema import ensure_schema
 
 DEFAULT_REPO = "default"
 POLL_SECONDS = (0.05, 0.1, 0.2, 0.25)

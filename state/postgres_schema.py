@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 
-from storegate.providers.contract import StateError
+from ..providers.contract import StateError
 
 SCHEMA = "storegate"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.state.base import ResourceState
+from .base import ResourceState
 
 
 class TrackedResources(dict[str, ResourceState]):

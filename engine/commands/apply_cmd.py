@@ -15,22 +15,22 @@ from pathlib import Path
 
 import typer
 
-from storegate.engine.apply import ApplyOutcome, Provenance, apply_plan, check_fresh
-from storegate.engine.commands.options import LOCK_TIMEOUT, NO_COLOR, TARGET
-from storegate.engine.commands.plan_cmd import plan_in
-from storegate.engine.commands.session import Session, echo, open_session, use_color
-from storegate.engine.errors import ConfigError, SafetyRefused, StalePlan, StoregateError
-from storegate.engine.interrupts import current, exit_code
-from storegate.engine.ownership import check_identity
-from storegate.engine.plan import Change, Plan, load_plan, plan_checksum
-from storegate.engine.planner import EMPTY_STATE
-from storegate.engine.progress import apply_progress
-from storegate.engine.receipt import Receipt, revocations, verify_revocations
-from storegate.engine.render import render
-from storegate.engine.safety import SafetyReport, assess, enforce
-from storegate.engine.targeting import TARGETED
-from storegate.state.base import HistoryEntry, StateDocument
-from storegate.state.history import new_apply_id, provenance
+from ...state.base import HistoryEntry, StateDocument
+from ...state.history import new_apply_id, provenance
+from ..apply import ApplyOutcome, Provenance, apply_plan, check_fresh
+from ..errors import ConfigError, SafetyRefused, StalePlan, StoregateError
+from ..interrupts import current, exit_code
+from ..ownership import check_identity
+from ..plan import Change, Plan, load_plan, plan_checksum
+from ..planner import EMPTY_STATE
+from ..progress import apply_progress
+from ..receipt import Receipt, revocations, verify_revocations
+from ..render import render
+from ..safety import SafetyReport, assess, enforce
+from ..targeting import TARGETED
+from .options import LOCK_TIMEOUT, NO_COLOR, TARGET
+from .plan_cmd import plan_in
+from .session import Session, echo, open_session, use_color
 
 RECEIPTS = Path(".storegate") / "receipts"
 SHOWN = 20

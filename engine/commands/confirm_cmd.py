@@ -11,13 +11,13 @@ from pathlib import Path
 
 import typer
 
-from storegate.engine.commands.session import echo
-from storegate.engine.load import load_config
-from storegate.engine.manual import confirm
-from storegate.state.base import HistoryEntry
-from storegate.state.factory import open_backend
-from storegate.state.history import new_apply_id, provenance
-from storegate.state.postgres import DEFAULT_REPO
+from ...state.base import HistoryEntry
+from ...state.factory import open_backend
+from ...state.history import new_apply_id, provenance
+from ...state.postgres import DEFAULT_REPO
+from ..load import load_config
+from ..manual import confirm
+from .session import echo
 
 
 def register(app: typer.Typer) -> None:

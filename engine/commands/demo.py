@@ -11,8 +11,8 @@ from typing import Any
 import typer
 import yaml
 
-from storegate.engine.commands.session import echo
-from storegate.engine.errors import StoregateError
+from ..errors import StoregateError
+from .session import echo
 
 HERE = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ def _examples() -> Path:
 
 
 def _run(args: list[str]) -> int:
-    from storegate.engine.cli import app
+    from ..cli import app
 
     try:
         code = app(args, standalone_mode=False)
@@ -40,9 +40,9 @@ def _run(args: list[str]) -> int:
 def _do_manual_steps(sandbox: Any, repo: Path) -> None:
     """A person does the manual steps apply recorded, in the sandbox's emulated dashboards, so the
     next plan shows storegate seeing them done."""
-    from storegate.engine.load import load_config
-    from storegate.state.factory import open_backend
-    from storegate.state.postgres import DEFAULT_REPO
+    from ...state.factory import open_backend
+    from ...state.postgres import DEFAULT_REPO
+    from ..load import load_config
 
     config = load_config(repo)
     document = open_backend(config.state, repo, config.repo or DEFAULT_REPO).read()
@@ -67,8 +67,8 @@ def register(app: typer.Typer) -> None:
         keep: bool = typer.Option(False, "--keep", help="Keep the temporary folder afterwards."),
     ) -> None:
         """Start the sandbox, seed it, run plan and apply on the examples, then stop it."""
-        from storegate.sandbox.seed import load_seed
-        from storegate.sandbox.server import Sandbox
+        from ...sandbox.seed import load_seed
+        from ...sandbox.server import Sandbox
 
         source = examples or _examples()
         work = Path(tempfile.mkdtemp(prefix="storegate-demo-"))

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import typer
 
-from storegate.engine.apply import apply_plan
-from storegate.engine.commands.session import echo, load_desired, open_session
-from storegate.engine.errors import ConfigError, InputError
-from storegate.engine.importer import gather, write_files
-from storegate.engine.load import ACCOUNTS_DIR
-from storegate.engine.ownership import check_identity
-from storegate.engine.planner import make_plan
-from storegate.engine.render.values import summary_line
-from storegate.providers.contract import LiveRecord, Scope
+from ...providers.contract import LiveRecord, Scope
+from ..apply import apply_plan
+from ..errors import ConfigError, InputError
+from ..importer import gather, write_files
+from ..load import ACCOUNTS_DIR
+from ..ownership import check_identity
+from ..planner import make_plan
+from ..render.values import summary_line
+from .session import echo, load_desired, open_session
 
 
 def register(app: typer.Typer) -> None:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import typer
 
-from storegate.engine.commands.options import DETAILED_EXITCODE, NO_COLOR, TARGET
-from storegate.engine.commands.session import Session, echo, open_session, use_color
-from storegate.engine.plan import Plan, save_plan
-from storegate.engine.planner import make_plan
-from storegate.engine.progress import read_progress
-from storegate.engine.render import render
-from storegate.engine.targeting import narrow, parse_targets
-from storegate.state.gcpause import paused_collection
+from ...state.gcpause import paused_collection
+from ..plan import Plan, save_plan
+from ..planner import make_plan
+from ..progress import read_progress
+from ..render import render
+from ..targeting import narrow, parse_targets
+from .options import DETAILED_EXITCODE, NO_COLOR, TARGET
+from .session import Session, echo, open_session, use_color
 
 
 class Format(StrEnum):

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import typer
 
-from storegate.engine.commands.plan_cmd import plan_in
-from storegate.engine.commands.session import echo, load_desired, open_session
-from storegate.engine.ownership import check_identity
-from storegate.engine.plan import Plan, load_plan
-from storegate.engine.report import gather_report, write_report
-from storegate.state.factory import open_backend
-from storegate.state.postgres import DEFAULT_REPO
+from ...state.factory import open_backend
+from ...state.postgres import DEFAULT_REPO
+from ..ownership import check_identity
+from ..plan import Plan, load_plan
+from ..report import gather_report, write_report
+from .plan_cmd import plan_in
+from .session import echo, load_desired, open_session
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 import yaml
 
-from storegate.engine.errors import ConfigError
+from ..errors import ConfigError
 
 DEFAULT_DIR = Path(".storegate-sandbox")
 
@@ -31,7 +31,7 @@ def serve(
     ),
 ) -> None:
     """Serve the emulators until interrupted (Ctrl-C or SIGTERM)."""
-    from storegate.sandbox.server import Sandbox
+    from ...sandbox.server import Sandbox
 
     sandbox = Sandbox(directory, port=port)
     try:
@@ -69,7 +69,7 @@ def seed(
     directory: Path = typer.Option(DEFAULT_DIR, "--dir", help="The sandbox directory to load."),
 ) -> None:
     """Load records from a seed file into the sandbox (running or not)."""
-    from storegate.sandbox.seed import SeedError, load_seed
+    from ...sandbox.seed import SeedError, load_seed
 
     data = _read_seed(file)
     try:

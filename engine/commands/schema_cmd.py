@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from pydantic import BaseModel
 
-from storegate.engine.model import AccountFile
-from storegate.engine.registry import config_model
+from ..model import AccountFile
+from ..registry import config_model
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import typer
 
-from storegate.engine.errors import InputError
-from storegate.engine.load import load_repo
-from storegate.engine.model import DesiredState
-from storegate.engine.problems import Severity
-from storegate.engine.redact import redact
-from storegate.engine.registry import close_all, open_providers
-from storegate.providers.contract import Provider
-from storegate.state.base import StateBackend
-from storegate.state.factory import open_backend
-from storegate.state.postgres import DEFAULT_REPO
+from ...providers.contract import Provider
+from ...state.base import StateBackend
+from ...state.factory import open_backend
+from ...state.postgres import DEFAULT_REPO
+from ..errors import InputError
+from ..load import load_repo
+from ..model import DesiredState
+from ..problems import Severity
+from ..redact import redact
+from ..registry import close_all, open_providers
 
 
 def load_desired(root: Path) -> DesiredState:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import typer
 
-from storegate.engine.commands.options import NO_COLOR
-from storegate.engine.commands.plan_cmd import Format
-from storegate.engine.commands.session import echo, use_color
-from storegate.engine.plan import load_plan
-from storegate.engine.render import render
+from ..plan import load_plan
+from ..render import render
+from .options import NO_COLOR
+from .plan_cmd import Format
+from .session import echo, use_color
 
 
 def register(app: typer.Typer) -> None:

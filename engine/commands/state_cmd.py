@@ -14,14 +14,14 @@ from pathlib import Path
 
 import typer
 
-from storegate.engine.commands.state_history import render_json, render_text
-from storegate.engine.errors import StateError
-from storegate.engine.load import load_config
-from storegate.engine.model import ENV_REF, Config, LocalState, PostgresState
-from storegate.state.base import ResourceState, StateBackend, StateDocument, canonical_time
-from storegate.state.factory import open_backend
-from storegate.state.migrate import migrate
-from storegate.state.postgres import DEFAULT_REPO
+from ...state.base import ResourceState, StateBackend, StateDocument, canonical_time
+from ...state.factory import open_backend
+from ...state.migrate import migrate
+from ...state.postgres import DEFAULT_REPO
+from ..errors import StateError
+from ..load import load_config
+from ..model import ENV_REF, Config, LocalState, PostgresState
+from .state_history import render_json, render_text
 
 DIR_HELP = "The access repo (holds storegate.yaml)."
 

@@ -6,8 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from storegate.engine.redact import Redactor
-from storegate.state.base import HistoryEntry
+from ...state.base import HistoryEntry
+from ..redact import Redactor
 
 HISTORY_FORMAT_VERSION = 1
 

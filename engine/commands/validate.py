@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from storegate.engine.load import LoadResult, load_repo
-from storegate.engine.problems import Problem, Severity
+from ..load import LoadResult, load_repo
+from ..problems import Problem, Severity
 
 
 class Format(StrEnum):

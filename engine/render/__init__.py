@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from storegate.engine.errors import ConfigError
-from storegate.engine.plan import Plan
-from storegate.engine.render.github import render_github
-from storegate.engine.render.json import render_json
-from storegate.engine.render.markdown import render_markdown
-from storegate.engine.render.text import render_text
+from ..errors import ConfigError
+from ..plan import Plan
+from .github import render_github
+from .json import render_json
+from .markdown import render_markdown
+from .text import render_text
 
 FORMATS = ("text", "markdown", "json", "github")
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from storegate.engine.plan import REMOVING_ACTIONS, Change, Plan, PlanWarning
-from storegate.engine.redact import Redactor
-from storegate.engine.render.values import (
+from ..plan import REMOVING_ACTIONS, Change, Plan, PlanWarning
+from ..redact import Redactor
+from .values import (
     account_names,
     change_fields,
     labelled_value,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from storegate.engine.plan import Plan
-from storegate.engine.redact import Redactor
+from ..plan import Plan
+from ..redact import Redactor
 
 
 def render_json(plan: Plan) -> str:

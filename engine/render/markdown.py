@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 
-from storegate.engine.plan import Action, Change, Origin, Plan
-from storegate.engine.redact import Redactor
-from storegate.engine.render.values import (
+from ..plan import Action, Change, Origin, Plan
+from ..redact import Redactor
+from .values import (
     SECTIONS,
     SYMBOLS,
     account_label,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from storegate.engine.plan import Action, Change, FieldChange, Origin, Plan, PlanWarning
-from storegate.engine.redact import Redactor
-from storegate.engine.render.values import (
+from ..plan import Action, Change, FieldChange, Origin, Plan, PlanWarning
+from ..redact import Redactor
+from .values import (
     SECTIONS,
     SYMBOLS,
     account_names,

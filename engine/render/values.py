@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from storegate.engine.plan import REMOVING_ACTIONS, Action, Change, FieldChange, Origin, Plan, Ref
+from ..plan import REMOVING_ACTIONS, Action, Change, FieldChange, Origin, Plan, Ref
 
 NULL = "null"
 KNOWN_AFTER_APPLY = "(known after apply)"

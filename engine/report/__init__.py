@@ -7,7 +7,7 @@ hold: contacts come from the account files, dates and commits from state's histo
 live that no file declares is shown masked (`j…@acme.example`) and counted.
 """
 
-from storegate.engine.report.gather import AccessReport, gather_report
-from storegate.engine.report.html import write_report
+from .gather import AccessReport, gather_report
+from .html import write_report
 
 __all__ = ["AccessReport", "gather_report", "write_report"]

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from storegate.engine.model import DesiredState, LoadedAccount
-from storegate.engine.plan import Action, Plan
-from storegate.state.base import HistoryEntry, StateDocument
+from ...state.base import HistoryEntry, StateDocument
+from ..model import DesiredState, LoadedAccount
+from ..plan import Action, Plan
 
 PERMISSIONS = ("purchase_on_account", "account_credit", "account_points", "account_pricing")
 PERMISSION_LABELS = {

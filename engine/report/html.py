@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from storegate.engine.redact import Redactor
-from storegate.engine.render.values import printable
-from storegate.engine.report.gather import AccessReport, AccountReport
+from ..redact import Redactor
+from ..render.values import printable
+from .gather import AccessReport, AccountReport
 
 STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem;

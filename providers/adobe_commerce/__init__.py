@@ -1,5 +1,5 @@
 """Adobe Commerce (Magento 2) with B2B: companies, company users and company roles over REST."""
 
-from storegate.providers.adobe_commerce.provider import AdobeCommerceProvider
+from .provider import AdobeCommerceProvider
 
 __all__ = ["AdobeCommerceProvider"]

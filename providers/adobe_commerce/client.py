@@ -27,8 +27,8 @@ from tenacity import (
     wait_random,
 )
 
-from storegate.providers.contract import AuthError, ConfigError, ProviderError, TransientError
-from storegate.providers.settings import remember_secret
+from ..contract import AuthError, ConfigError, ProviderError, TransientError
+from ..settings import remember_secret
 
 TOKEN_PATH = "/integration/admin/token"
 Params = Sequence[tuple[str, str | int]]

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.providers.adobe_commerce.client import AdobeClient, error_text, json_of
-from storegate.providers.adobe_commerce.config import PAY_ON_ACCOUNT, AdobeCommerceSystem
-from storegate.providers.adobe_commerce.live import LiveReader, method_codes
-from storegate.providers.adobe_commerce.results import create_once, failed, ok
-from storegate.providers.adobe_commerce.users import find_or_create_customer
-from storegate.providers.contract import Action, AuthError, Change, ChangeResult, ProviderError
+from ..contract import Action, AuthError, Change, ChangeResult, ProviderError
+from .client import AdobeClient, error_text, json_of
+from .config import PAY_ON_ACCOUNT, AdobeCommerceSystem
+from .live import LiveReader, method_codes
+from .results import create_once, failed, ok
+from .users import find_or_create_customer
 
 DETAILS = (
     "company_email",

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from storegate.providers.contract import PERMISSIONS
-from storegate.providers.settings import SecretRef, Setting, Strict
+from ..contract import PERMISSIONS
+from ..settings import SecretRef, Setting, Strict
 
 INDEX_RESOURCE = "Magento_Company::index"
 PAY_ON_ACCOUNT = "companycredit"

@@ -18,12 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from storegate.providers.adobe_commerce.config import (
-    REQUIRED_DETAILS,
-    AdobeCommerceAccountOptions,
-    AdobeCommerceSystem,
-)
-from storegate.providers.contract import (
+from ..contract import (
     PERMISSIONS,
     AccountSpec,
     Address,
@@ -32,6 +27,11 @@ from storegate.providers.contract import (
     DesiredRecord,
     Problem,
     Ref,
+)
+from .config import (
+    REQUIRED_DETAILS,
+    AdobeCommerceAccountOptions,
+    AdobeCommerceSystem,
 )
 
 COMPANY = "company"

@@ -16,23 +16,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from storegate.providers.adobe_commerce.client import AdobeClient, error_text, json_of
-from storegate.providers.adobe_commerce.config import PAY_ON_ACCOUNT
-from storegate.providers.adobe_commerce.desired import (
-    COMPANY,
-    ROLE,
-    USER,
-    role_key,
-    salesforce_key,
-)
-from storegate.providers.adobe_commerce.search import Searcher
-from storegate.providers.contract import (
+from ..contract import (
     AccessLevel,
     Address,
     LiveRecord,
     ProviderError,
     email_key,
 )
+from .client import AdobeClient, error_text, json_of
+from .config import PAY_ON_ACCOUNT
+from .desired import (
+    COMPANY,
+    ROLE,
+    USER,
+    role_key,
+    salesforce_key,
+)
+from .search import Searcher
 
 STORE_DEFAULT = "store default"
 ALL_ENABLED = "all enabled methods"

@@ -17,25 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
 
-from storegate.providers.adobe_commerce.client import AdobeClient
-from storegate.providers.adobe_commerce.companies import CompanyWriter
-from storegate.providers.adobe_commerce.config import (
-    AdobeCommerceAccountOptions,
-    AdobeCommerceSystem,
-)
-from storegate.providers.adobe_commerce.desired import (
-    APPROVED,
-    COMPANY,
-    ROLE,
-    USER,
-    DesiredBuilder,
-    Projection,
-)
-from storegate.providers.adobe_commerce.live import LiveReader, Snapshot
-from storegate.providers.adobe_commerce.roles import RoleWriter
-from storegate.providers.adobe_commerce.search import Searcher
-from storegate.providers.adobe_commerce.users import UserWriter
-from storegate.providers.contract import (
+from ..contract import (
     Action,
     BaseProvider,
     BatchCallback,
@@ -51,7 +33,25 @@ from storegate.providers.contract import (
     Scope,
     email_key,
 )
-from storegate.providers.settings import resolve, resolve_path
+from ..settings import resolve, resolve_path
+from .client import AdobeClient
+from .companies import CompanyWriter
+from .config import (
+    AdobeCommerceAccountOptions,
+    AdobeCommerceSystem,
+)
+from .desired import (
+    APPROVED,
+    COMPANY,
+    ROLE,
+    USER,
+    DesiredBuilder,
+    Projection,
+)
+from .live import LiveReader, Snapshot
+from .roles import RoleWriter
+from .search import Searcher
+from .users import UserWriter
 
 REPORT_EVERY = 25
 """Results handed to the engine (and saved in state) at least this often."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from storegate.providers.contract import Change, ChangeResult, TransientError
+from ..contract import Change, ChangeResult, TransientError
 
 T = TypeVar("T")
 

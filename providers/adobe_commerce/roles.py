@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from storegate.providers.adobe_commerce.client import AdobeClient, error_text, json_of
-from storegate.providers.adobe_commerce.config import AdobeCommerceSystem
-from storegate.providers.adobe_commerce.live import LiveReader
-from storegate.providers.adobe_commerce.results import create_once, failed, ok
-from storegate.providers.contract import AuthError, Change, ChangeResult, ProviderError
+from ..contract import AuthError, Change, ChangeResult, ProviderError
+from .client import AdobeClient, error_text, json_of
+from .config import AdobeCommerceSystem
+from .live import LiveReader
+from .results import create_once, failed, ok
 
 
 def role_name(change: Change) -> str:

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from storegate.providers.adobe_commerce.client import (
+from ..contract import ProviderError
+from .client import (
     AdobeClient,
     error_parameters,
     error_text,
     json_of,
 )
-from storegate.providers.contract import ProviderError
 
 IN_CHUNK = 100
 """Values per `in` filter: keeps URLs well under common limits."""

@@ -13,12 +13,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from storegate.providers.adobe_commerce.client import AdobeClient, error_text, json_of
-from storegate.providers.adobe_commerce.config import AdobeCommerceSystem
-from storegate.providers.adobe_commerce.desired import INACTIVE_USER
-from storegate.providers.adobe_commerce.live import LiveReader, company_attributes
-from storegate.providers.adobe_commerce.results import create_once, failed, ok
-from storegate.providers.contract import (
+from ..contract import (
     Action,
     AuthError,
     Change,
@@ -26,6 +21,11 @@ from storegate.providers.contract import (
     ProviderError,
     email_key,
 )
+from .client import AdobeClient, error_text, json_of
+from .config import AdobeCommerceSystem
+from .desired import INACTIVE_USER
+from .live import LiveReader, company_attributes
+from .results import create_once, failed, ok
 
 NAMES = {"email": "email", "first_name": "firstname", "last_name": "lastname"}
 

@@ -1,5 +1,5 @@
 """BigCommerce: a store customer per contact with active access (v3 Customers API, httpx)."""
 
-from storegate.providers.bigcommerce.provider import BigCommerceProvider
+from .provider import BigCommerceProvider
 
 __all__ = ["BigCommerceProvider"]

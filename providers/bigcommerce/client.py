@@ -28,14 +28,14 @@ from tenacity import (
     wait_random,
 )
 
-from storegate.providers.contract import (
+from ..contract import (
     ApiLimitExceeded,
     AuthError,
     ConfigError,
     ProviderError,
     TransientError,
 )
-from storegate.providers.net_errors import network_failure, shown_url
+from ..net_errors import network_failure, shown_url
 
 RESET_HEADER = "X-Rate-Limit-Time-Reset-Ms"
 LEFT_HEADER = "X-Rate-Limit-Requests-Left"

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from storegate.providers.settings import SecretRef, Setting, Strict
+from ..settings import SecretRef, Setting, Strict
 
 
 class BigCommerceSystem(Strict):

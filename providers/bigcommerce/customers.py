@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from storegate.providers.bigcommerce.client import BigCommerceClient, error_text
-from storegate.providers.bigcommerce.desired import KIND
-from storegate.providers.contract import Address, LiveRecord, ProviderError, email_key
+from ..contract import Address, LiveRecord, ProviderError, email_key
+from .client import BigCommerceClient, error_text
+from .desired import KIND
 
 PATH = "/v3/customers"
 FIELDS = ("email", "first_name", "last_name", "company", "customer_group_id")

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storegate.providers.bigcommerce.config import BigCommerceSystem
-from storegate.providers.contract import (
+from ..contract import (
     AccessLevel,
     AccountSpec,
     Address,
@@ -20,6 +19,7 @@ from storegate.providers.contract import (
     Location,
     Problem,
 )
+from .config import BigCommerceSystem
 
 KIND = "customer"
 NO_GROUP = 0

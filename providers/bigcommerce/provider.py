@@ -6,12 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from storegate.providers.bigcommerce.client import BigCommerceClient, error_text
-from storegate.providers.bigcommerce.config import BigCommerceSystem
-from storegate.providers.bigcommerce.customers import CustomerReader, live_record
-from storegate.providers.bigcommerce.desired import KIND, desired_customers
-from storegate.providers.bigcommerce.writer import CustomerWriter
-from storegate.providers.contract import (
+from ..contract import (
     REMOVING_ACTIONS,
     BaseProvider,
     BatchCallback,
@@ -25,7 +20,12 @@ from storegate.providers.contract import (
     Scope,
     email_key,
 )
-from storegate.providers.settings import resolve, resolve_path
+from ..settings import resolve, resolve_path
+from .client import BigCommerceClient, error_text
+from .config import BigCommerceSystem
+from .customers import CustomerReader, live_record
+from .desired import KIND, desired_customers
+from .writer import CustomerWriter
 
 GROUPS_PATH = "/v2/customer_groups"
 GROUPS_PAGE = 250

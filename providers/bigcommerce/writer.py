@@ -14,9 +14,7 @@ from typing import Any
 
 import httpx
 
-from storegate.providers.bigcommerce.client import BigCommerceClient, NoAnswer, error_text
-from storegate.providers.bigcommerce.customers import FIELDS, PATH, CustomerReader, chunks
-from storegate.providers.contract import (
+from ..contract import (
     REMOVING_ACTIONS,
     Action,
     AuthError,
@@ -27,6 +25,8 @@ from storegate.providers.contract import (
     TransientError,
     email_key,
 )
+from .client import BigCommerceClient, NoAnswer, error_text
+from .customers import FIELDS, PATH, CustomerReader, chunks
 
 BatchWriter = Callable[[Sequence[Change]], list[ChangeResult]]
 

@@ -1,5 +1,5 @@
 """Cin7 Omni's B2B online store: CRM contacts by API, store access as tracked manual steps."""
 
-from storegate.providers.cin7_omni.provider import Cin7OmniProvider
+from .provider import Cin7OmniProvider
 
 __all__ = ["Cin7OmniProvider"]

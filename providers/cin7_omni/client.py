@@ -27,7 +27,7 @@ from tenacity import (
     wait_random,
 )
 
-from storegate.providers.contract import (
+from ..contract import (
     ApiLimitExceeded,
     AuthError,
     ConfigError,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from storegate.providers.cin7_omni.client import Cin7Client
-from storegate.providers.cin7_omni.wire import LIST_FIELDS, quote
-from storegate.providers.contract import ProviderError, email_key
+from ..contract import ProviderError, email_key
+from .client import Cin7Client
+from .wire import LIST_FIELDS, quote
 
 PATH = "/Contacts"
 IN_CHUNK = 50

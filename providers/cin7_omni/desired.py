@@ -20,9 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from storegate.providers.cin7_omni import steps
-from storegate.providers.cin7_omni.config import Cin7OmniSystem
-from storegate.providers.contract import (
+from ..cin7_omni import steps
+from ..contract import (
     AccountSpec,
     Address,
     ContactSpec,
@@ -32,6 +31,7 @@ from storegate.providers.contract import (
     Problem,
     email_key,
 )
+from .config import Cin7OmniSystem
 
 CONTACT = "contact"
 CUSTOMER = "customer"

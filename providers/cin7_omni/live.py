@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.providers.cin7_omni.desired import CONTACT, CUSTOMER, STORE_EMAIL
-from storegate.providers.cin7_omni.store_view import StoreCustomer
-from storegate.providers.cin7_omni.wire import contact_id, get, storegate_fields
-from storegate.providers.contract import AccessLevel, Address, LiveRecord, email_key
+from ..contract import AccessLevel, Address, LiveRecord, email_key
+from .desired import CONTACT, CUSTOMER, STORE_EMAIL
+from .store_view import StoreCustomer
+from .wire import contact_id, get, storegate_fields
 
 ACCESS_OF_TAB: dict[str, AccessLevel] = {
     "current": "active",

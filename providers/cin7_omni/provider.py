@@ -7,22 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from storegate.providers.cin7_omni import steps
-from storegate.providers.cin7_omni.client import Cin7Client, tls_context
-from storegate.providers.cin7_omni.config import Cin7OmniAccountOptions, Cin7OmniSystem
-from storegate.providers.cin7_omni.contacts import PATH, ContactReader
-from storegate.providers.cin7_omni.desired import (
-    CONTACT,
-    CUSTOMER,
-    STORE_EMAIL,
-    DesiredProjection,
-    Projection,
-)
-from storegate.providers.cin7_omni.live import LiveBuilder
-from storegate.providers.cin7_omni.store_view import StoreView
-from storegate.providers.cin7_omni.warnings import plan_warnings
-from storegate.providers.cin7_omni.writer import ContactWriter
-from storegate.providers.contract import (
+from ..cin7_omni import steps
+from ..contract import (
     Action,
     BaseProvider,
     BatchCallback,
@@ -36,7 +22,21 @@ from storegate.providers.contract import (
     email_key,
     same_value,
 )
-from storegate.providers.settings import resolve, resolve_path
+from ..settings import resolve, resolve_path
+from .client import Cin7Client, tls_context
+from .config import Cin7OmniAccountOptions, Cin7OmniSystem
+from .contacts import PATH, ContactReader
+from .desired import (
+    CONTACT,
+    CUSTOMER,
+    STORE_EMAIL,
+    DesiredProjection,
+    Projection,
+)
+from .live import LiveBuilder
+from .store_view import StoreView
+from .warnings import plan_warnings
+from .writer import ContactWriter
 
 
 class Cin7OmniProvider(BaseProvider):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storegate.providers.contract import ManualStep
+from ..contract import ManualStep
 
 GRANTED = ("current", "pending")
 """Tabs on which a customer has (or is about to have) access: an invited customer is granted."""

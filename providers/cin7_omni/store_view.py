@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from storegate.providers.contract import ProviderError, TransientError
+from ..contract import ProviderError, TransientError
 
 TABS = ("current", "pending", "deactivated", "error")
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storegate.providers.cin7_omni.desired import CONTACT, CUSTOMER, CUSTOMER_TYPE, STORE_EMAIL
-from storegate.providers.contract import DesiredRecord, LiveRecord, PlanWarning, email_key
+from ..contract import DesiredRecord, LiveRecord, PlanWarning, email_key
+from .desired import CONTACT, CUSTOMER, CUSTOMER_TYPE, STORE_EMAIL
 
 
 class Index:

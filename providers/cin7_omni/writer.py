@@ -14,10 +14,7 @@ from typing import Any
 
 import httpx
 
-from storegate.providers.cin7_omni.client import Cin7Client
-from storegate.providers.cin7_omni.contacts import PATH, ContactReader, chunks
-from storegate.providers.cin7_omni.wire import CUSTOMER_TYPE, contact_id, get, payload
-from storegate.providers.contract import (
+from ..contract import (
     REMOVING_ACTIONS,
     Action,
     AuthError,
@@ -28,6 +25,9 @@ from storegate.providers.contract import (
     TransientError,
     email_key,
 )
+from .client import Cin7Client
+from .contacts import PATH, ContactReader, chunks
+from .wire import CUSTOMER_TYPE, contact_id, get, payload
 
 
 def _ok(change: Change, new_id: int | str, email: str) -> ChangeResult:

@@ -1,5 +1,5 @@
 """Emporix: a B2B customer per contact, on its account's company (legal entity), over httpx."""
 
-from storegate.providers.emporix.provider import EmporixProvider
+from .provider import EmporixProvider
 
 __all__ = ["EmporixProvider"]

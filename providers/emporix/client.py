@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 
-from storegate.providers.contract import AuthError, ConfigError, ProviderError, TransientError
-from storegate.providers.settings import remember_secret
+from ..contract import AuthError, ConfigError, ProviderError, TransientError
+from ..settings import remember_secret
 
 RETRY_AFTER_CAP_SECONDS = 30.0
 BACKOFF_BASE_SECONDS = 0.1

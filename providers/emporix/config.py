@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from storegate.providers.settings import SecretRef, Setting, Strict
+from ..settings import SecretRef, Setting, Strict
 
 CURRENCY = r"^[A-Z]{3}$"
 

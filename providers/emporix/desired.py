@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.providers.contract import (
+from ..contract import (
     AccessLevel,
     AccountSpec,
     Address,
@@ -28,8 +28,8 @@ from storegate.providers.contract import (
     Problem,
     StoreRemoval,
 )
-from storegate.providers.emporix.config import EmporixSystem
-from storegate.providers.emporix.records import (
+from .config import EmporixSystem
+from .records import (
     ACCESS_FLAGS,
     COMPANY,
     COMPANY_FIELD,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from storegate.providers.contract import (
+from ..contract import (
     Action,
     AuthError,
     BaseProvider,
@@ -24,11 +24,12 @@ from storegate.providers.contract import (
     email_key,
     same_value,
 )
-from storegate.providers.emporix.client import EmporixClient, Target
-from storegate.providers.emporix.config import EmporixAccountOptions, EmporixSystem
-from storegate.providers.emporix.desired import DesiredBuilder
-from storegate.providers.emporix.reader import Reader
-from storegate.providers.emporix.records import (
+from ..settings import resolve, resolve_path
+from .client import EmporixClient, Target
+from .config import EmporixAccountOptions, EmporixSystem
+from .desired import DesiredBuilder
+from .reader import Reader
+from .records import (
     COMPANY,
     COMPANY_FIELD,
     CUSTOMER,
@@ -36,8 +37,7 @@ from storegate.providers.emporix.records import (
     company_record,
     customer_record,
 )
-from storegate.providers.emporix.writer import Writer
-from storegate.providers.settings import resolve, resolve_path
+from .writer import Writer
 
 TENANT = re.compile(r"^[a-z][a-z0-9]{2,15}$")
 NEEDED_SCOPES = (

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from storegate.providers.contract import ProviderError, email_key
-from storegate.providers.emporix.client import EmporixClient, error_text
+from ..contract import ProviderError, email_key
+from .client import EmporixClient, error_text
 
 PICK_CHUNK = 40
 """Values per `q=field:(a,b,...)` search, far below the 10 KB URL and body limits."""

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from storegate.providers.contract import AccessLevel, Address, LiveRecord, email_key
+from ..contract import AccessLevel, Address, LiveRecord, email_key
 
 CUSTOMER = "customer"
 COMPANY = "legal_entity"

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from storegate.providers.contract import (
+from ..contract import (
     Action,
     AuthError,
     BatchCallback,
@@ -26,9 +26,9 @@ from storegate.providers.contract import (
     ProviderError,
     email_key,
 )
-from storegate.providers.emporix.client import EmporixClient, error_text
-from storegate.providers.emporix.config import EmporixSystem
-from storegate.providers.emporix.records import (
+from .client import EmporixClient, error_text
+from .config import EmporixSystem
+from .records import (
     COMPANY,
     COMPANY_FIELD,
     COMPANY_ID,

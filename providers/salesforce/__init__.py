@@ -1,5 +1,5 @@
 """Salesforce provider: accounts and contacts through simple-salesforce, per field profile."""
 
-from storegate.providers.salesforce.provider import SalesforceProvider
+from .provider import SalesforceProvider
 
 __all__ = ["SalesforceProvider"]

@@ -16,16 +16,16 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 
-from storegate.providers.contract import AuthError, ConfigError
-from storegate.providers.net_errors import network_failure
-from storegate.providers.salesforce.config import (
+from ..contract import AuthError, ConfigError
+from ..net_errors import network_failure
+from ..settings import resolve, resolve_path
+from .config import (
     ClientCredentialsAuth,
     JwtAuth,
     PasswordAuth,
     SalesforceSystem,
     SessionAuth,
 )
-from storegate.providers.settings import resolve, resolve_path
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 WHERE = "systems.salesforce.auth"

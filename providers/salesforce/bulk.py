@@ -23,9 +23,9 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceResourceNotFound
 from simple_salesforce.util import call_salesforce
 
-from storegate.providers.contract import Journal
-from storegate.providers.salesforce.config import SalesforceSystem
-from storegate.providers.salesforce.connection import Connection
+from ..contract import Journal
+from .config import SalesforceSystem
+from .connection import Connection
 
 CLOSED_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 CSV_TYPE = "text/csv"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from storegate.providers.contract import (
+from ..contract import (
     Action,
     ApiLimitExceeded,
     AuthError,
@@ -29,7 +29,7 @@ from storegate.providers.contract import (
     TransientError,
     email_key,
 )
-from storegate.providers.salesforce.bulk import (
+from .bulk import (
     CLOSED_STATES,
     BulkClient,
     BulkJob,
@@ -37,10 +37,10 @@ from storegate.providers.salesforce.bulk import (
     JobJournal,
     Sleep,
 )
-from storegate.providers.salesforce.profiles import SOBJECT, Kind
+from .profiles import SOBJECT, Kind
 
 if TYPE_CHECKING:
-    from storegate.providers.salesforce.writes import Pending
+    from .writes import Pending
 
 NULL = "#N/A"
 """What Bulk API 2.0 reads as null (an empty cell leaves the field unchanged)."""

@@ -16,10 +16,10 @@ from typing import Any
 
 from simple_salesforce.api import Salesforce
 
-from storegate.providers.contract import ProviderError, TransientError
-from storegate.providers.salesforce.bulk import CLOSED_STATES, BulkClient, BulkSettings, Sleep
-from storegate.providers.salesforce.connection import Connection
-from storegate.providers.salesforce.profiles import CHECKBOXES, FieldMap, Kind
+from ..contract import ProviderError, TransientError
+from .bulk import CLOSED_STATES, BulkClient, BulkSettings, Sleep
+from .connection import Connection
+from .profiles import CHECKBOXES, FieldMap, Kind
 
 RESULT_SET = 50_000
 DATETIMES = frozenset({"invitation_accepted_at"})

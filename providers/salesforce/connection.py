@@ -27,17 +27,17 @@ from simple_salesforce.exceptions import (
 )
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from storegate.providers.contract import (
+from ..contract import (
     ApiLimitExceeded,
     AuthError,
     ConfigError,
     ProviderError,
     TransientError,
 )
-from storegate.providers.net_errors import network_failure, request_url, shown_url
-from storegate.providers.salesforce.auth import Session, authenticate, session_env_name
-from storegate.providers.salesforce.config import SalesforceSystem, SessionAuth
-from storegate.providers.settings import resolve_path
+from ..net_errors import network_failure, request_url, shown_url
+from ..settings import resolve_path
+from .auth import Session, authenticate, session_env_name
+from .config import SalesforceSystem, SessionAuth
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from storegate.providers.contract import (
+from ..contract import (
     PERMISSIONS,
     AccountSpec,
     Address,
@@ -24,8 +24,8 @@ from storegate.providers.contract import (
     Problem,
     Ref,
 )
-from storegate.providers.salesforce.lookups import NameIndex
-from storegate.providers.salesforce.profiles import CHECKBOXES, LOOKUPS, FieldMap, Kind
+from .lookups import NameIndex
+from .profiles import CHECKBOXES, LOOKUPS, FieldMap, Kind
 
 UNMAPPED_CODE = "SG310"
 UNKNOWN_LOOKUP_CODE = "SG311"

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from storegate.providers.contract import ACCOUNT_SETTINGS, PERMISSIONS, ConfigError, SchemaMismatch
-from storegate.providers.salesforce.config import SalesforceSystem
-from storegate.providers.salesforce.soql import is_api_name
+from ..contract import ACCOUNT_SETTINGS, PERMISSIONS, ConfigError, SchemaMismatch
+from .config import SalesforceSystem
+from .soql import is_api_name
 
 Kind = Literal["account", "contact"]
 SOBJECT: dict[Kind, str] = {"account": "Account", "contact": "Contact"}

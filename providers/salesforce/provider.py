@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from storegate.providers.contract import (
+from ..contract import (
     BaseProvider,
     BatchCallback,
     Change,
@@ -20,7 +20,7 @@ from storegate.providers.contract import (
     Scope,
     email_key,
 )
-from storegate.providers.salesforce.bulk import (
+from .bulk import (
     BulkClient,
     BulkSettings,
     JobJournal,
@@ -28,13 +28,13 @@ from storegate.providers.salesforce.bulk import (
     Sleep,
     StateJobJournal,
 )
-from storegate.providers.salesforce.bulk_ingest import BulkIngest, Existing
-from storegate.providers.salesforce.bulk_query import BulkQuery
-from storegate.providers.salesforce.config import SalesforceSystem
-from storegate.providers.salesforce.connection import DEFAULT_RETRY_BASE_DELAY, Connection
-from storegate.providers.salesforce.lookups import NameIndex
-from storegate.providers.salesforce.mapping import DesiredBuilder
-from storegate.providers.salesforce.profiles import (
+from .bulk_ingest import BulkIngest, Existing
+from .bulk_query import BulkQuery
+from .config import SalesforceSystem
+from .connection import DEFAULT_RETRY_BASE_DELAY, Connection
+from .lookups import NameIndex
+from .mapping import DesiredBuilder
+from .profiles import (
     LOOKUPS,
     SOBJECT,
     FieldMap,
@@ -43,11 +43,11 @@ from storegate.providers.salesforce.profiles import (
     raise_schema_problems,
     schema_problems,
 )
-from storegate.providers.salesforce.records import select_fields, to_live
-from storegate.providers.salesforce.soql import chunked_selects, select
-from storegate.providers.salesforce.upserts import external_id_problems
-from storegate.providers.salesforce.verify import recreation_risk, verify_revocations
-from storegate.providers.salesforce.writes import Writer
+from .records import select_fields, to_live
+from .soql import chunked_selects, select
+from .upserts import external_id_problems
+from .verify import recreation_risk, verify_revocations
+from .writes import Writer
 
 LOOKUP_LABELS = {"price_book": "price book", "membership": "membership"}
 

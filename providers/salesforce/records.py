@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.providers.contract import AccessLevel, Address, KeepIfSet, LiveRecord, email_key
-from storegate.providers.salesforce.lookups import NameIndex
-from storegate.providers.salesforce.profiles import (
+from ..contract import AccessLevel, Address, KeepIfSet, LiveRecord, email_key
+from .lookups import NameIndex
+from .profiles import (
     LOOKUPS,
     PERMISSION_FIELDS,
     FieldMap,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storegate.providers.contract import email_key
+from ..contract import email_key
 
 SOBJECT = "Contact"
 

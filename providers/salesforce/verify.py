@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from storegate.providers.contract import Change, Check, KeepIfSet, LiveRecord
-from storegate.providers.salesforce.connection import Connection
-from storegate.providers.salesforce.lookups import NameIndex
-from storegate.providers.salesforce.profiles import FieldMap
-from storegate.providers.salesforce.records import select_fields, to_live
-from storegate.providers.salesforce.soql import chunked_selects
+from ..contract import Change, Check, KeepIfSet, LiveRecord
+from .connection import Connection
+from .lookups import NameIndex
+from .profiles import FieldMap
+from .records import select_fields, to_live
+from .soql import chunked_selects
 
 RECREATION_CHECK = "contact could be recreated by the integration"
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storegate.providers.contract import (
+from ..contract import (
     Action,
     BatchCallback,
     Change,
@@ -26,13 +26,13 @@ from storegate.providers.contract import (
     TransientError,
     email_key,
 )
-from storegate.providers.salesforce.bulk_ingest import BulkIngest, Existing
-from storegate.providers.salesforce.connection import Connection, NoAnswer
-from storegate.providers.salesforce.lookups import NameIndex
-from storegate.providers.salesforce.profiles import SOBJECT, FieldMap, Kind
-from storegate.providers.salesforce.records import UnmappedField, to_api
-from storegate.providers.salesforce.soql import chunked_selects
-from storegate.providers.salesforce.upserts import upsert_path, with_key
+from .bulk_ingest import BulkIngest, Existing
+from .connection import Connection, NoAnswer
+from .lookups import NameIndex
+from .profiles import SOBJECT, FieldMap, Kind
+from .records import UnmappedField, to_api
+from .soql import chunked_selects
+from .upserts import upsert_path, with_key
 
 BATCH_SIZE = 200
 UPDATING = frozenset({Action.UPDATE, Action.GRANT, Action.REVOKE})

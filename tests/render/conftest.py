@@ -199,3 +199,12 @@ def plan() -> Plan:
 @pytest.fixture
 def empty_plan() -> Plan:
     return Plan(changes=(), created_at="2026-01-15T10:00:00+00:00")
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_from_other_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secrets resolved by earlier tests in this process (say a value "token") would be redacted
+    here too: each render test starts with none known but its own."""
+    from storegate.providers import settings
+
+    monkeypatch.setattr(settings, "_resolved_secrets", set())

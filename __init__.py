@@ -1,0 +1,1 @@
+"""storegate: the checkout root is the package its folders install under (see pyproject.toml)."""
