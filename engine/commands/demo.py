@@ -24,9 +24,8 @@ def _examples() -> Path:
     raise typer.BadParameter("no examples/ folder with a storegate.yaml here; pass --examples DIR")
 
 
-def _run(args: list[str]) -> int:
-    from ..cli import app
-
+def _run(app: typer.Typer, args: list[str]) -> int:
+    """One storegate command, run by the app that registered the demo (as a user would type it)."""
     try:
         code = app(args, standalone_mode=False)
     except typer.Exit as exc:
@@ -104,7 +103,7 @@ def register(app: typer.Typer) -> None:
                     if args[0] == "plan" and args[-1] == str(repo):
                         _do_manual_steps(sandbox, repo)
                     echo(f"\n$ {title}")
-                    code = _run(args)
+                    code = _run(app, args)
                     if code not in (0, 2):
                         raise typer.Exit(code)
         finally:

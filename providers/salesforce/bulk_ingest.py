@@ -16,7 +16,7 @@ import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..contract import (
     Action,
@@ -37,16 +37,14 @@ from .bulk import (
     JobJournal,
     Sleep,
 )
+from .pending import Pending
 from .profiles import SOBJECT, Kind
-
-if TYPE_CHECKING:
-    from .writes import Pending
 
 NULL = "#N/A"
 """What Bulk API 2.0 reads as null (an empty cell leaves the field unchanged)."""
 IDENTITY = {"contact": "Email", "account": "Name"}
 
-Existing = Callable[[Kind, Sequence["Pending"]], dict[str, str]]
+Existing = Callable[[Kind, Sequence[Pending]], dict[str, str]]
 """Identity (email lowercased / Name) -> Id of those pending creates that exist already."""
 
 

@@ -15,7 +15,6 @@ run left in the journal are resumed before anything is written.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..contract import (
@@ -29,6 +28,7 @@ from ..contract import (
 from .bulk_ingest import BulkIngest, Existing
 from .connection import Connection, NoAnswer
 from .lookups import NameIndex
+from .pending import Pending
 from .profiles import SOBJECT, FieldMap, Kind
 from .records import UnmappedField, to_api
 from .soql import chunked_selects
@@ -36,12 +36,6 @@ from .upserts import upsert_path, with_key
 
 BATCH_SIZE = 200
 UPDATING = frozenset({Action.UPDATE, Action.GRANT, Action.REVOKE})
-
-
-@dataclass(frozen=True)
-class Pending:
-    change: Change
-    body: dict[str, Any]
 
 
 class Writer:
