@@ -50,9 +50,34 @@ def track(
                 if providers[change.system].step_done(change, live.get(str(change.address))):
                     continue
                 since = step.get("recorded_at", "an earlier apply")
-                change = replace(change, reason=f"{change.reason} (pending since {since})")
+                change = replace(
+                    change,
+                    reason=f"{change.reason} (pending since {since})",
+                    manual=replace(change.manual, pending_since=str(since))
+                    if change.manual is not None
+                    else None,
+                )
         out.append(change)
     return out
+
+
+def overdue(changes: Sequence[Change], grace_hours: float, now: datetime | None = None) -> bool:
+    """Whether anything but a manual step pending for less than `grace_hours` is in `changes`
+    (a step just recorded waits for its person before the drift job calls it drift)."""
+    moment = now or datetime.now(UTC)
+    for change in changes:
+        since = change.manual.pending_since if change.manual is not None else None
+        if change.action is not Action.MANUAL or since is None:
+            return True
+        try:
+            recorded = datetime.fromisoformat(since)
+        except ValueError:
+            return True
+        if recorded.tzinfo is None:
+            recorded = recorded.replace(tzinfo=UTC)
+        if (moment - recorded).total_seconds() >= grace_hours * 3600:
+            return True
+    return False
 
 
 def confirm(state: StateDocument, address: str, who: str, note: str | None) -> dict[str, Any]:

@@ -431,6 +431,8 @@ class ManualStep:
     """The clicks, in order."""
     done_when: str = ""
     """What storegate reads (or `storegate confirm`) to consider the step done."""
+    pending_since: str | None = None
+    """When an apply recorded it as pending (set by the engine; None: not applied yet)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -438,15 +440,18 @@ class ManualStep:
             "where": self.where,
             "steps": list(self.steps),
             "done_when": self.done_when,
+            "pending_since": self.pending_since,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ManualStep:
+        since = data.get("pending_since")
         return cls(
             str(data["title"]),
             str(data["where"]),
             tuple(str(s) for s in data.get("steps", ())),
             str(data.get("done_when", "")),
+            None if since is None else str(since),
         )
 
 

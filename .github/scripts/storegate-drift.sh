@@ -14,8 +14,9 @@ plan_json="$STOREGATE_OUT/drift-plan.json"
 body="$STOREGATE_OUT/drift.md"
 
 status=0
+# A manual step an apply recorded counts as drift only once it has waited longer than the grace.
 "$STOREGATE" plan "$STOREGATE_DIR" --out "$plan_json" --format markdown --detailed-exitcode \
-  >"$body.plan" || status=$?
+  --manual-grace-hours "${STOREGATE_MANUAL_GRACE_HOURS:-24}" >"$body.plan" || status=$?
 case "$status" in
   0) sg_output drifted false ;;
   2) sg_output drifted true ;;

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from ...state.gcpause import paused_collection
+from ..manual import overdue
 from ..plan import Plan, save_plan
 from ..planner import make_plan
 from ..progress import read_progress
@@ -49,6 +50,14 @@ def register(app: typer.Typer) -> None:
         ),
         target: list[str] = TARGET,
         detailed_exitcode: bool = DETAILED_EXITCODE,
+        manual_grace_hours: float = typer.Option(
+            0.0,
+            "--manual-grace-hours",
+            min=0,
+            metavar="HOURS",
+            help="With --detailed-exitcode: manual steps pending for less than this long do not "
+            "count as changes (the drift job gives a person this long to do them).",
+        ),
         no_color: bool = NO_COLOR,
     ) -> None:
         """Show what apply would change in the live systems."""
@@ -59,5 +68,5 @@ def register(app: typer.Typer) -> None:
         echo(render(made, fmt.value, color=use_color(no_color)))
         if out is not None:
             echo(f"Saved the plan to {out}; apply it with: storegate apply {out}", err=True)
-        if detailed_exitcode and not made.empty:
+        if detailed_exitcode and overdue(made.changes, manual_grace_hours):
             raise typer.Exit(2)

@@ -88,6 +88,11 @@ def test_storegate_confirm_command_writes_state_and_history(
     assert applied.returncode == 0, applied.stderr
     planned = storegate("plan", "--detailed-exitcode")
     assert planned.returncode == 2 and "pending since" in planned.stdout
+    waiting = storegate("plan", "--detailed-exitcode", "--manual-grace-hours", "1")
+    assert waiting.returncode == 0, "a step recorded a moment ago is within the drift job's grace"
+    as_json = json.loads(storegate("plan", "--format", "json").stdout)
+    [step] = [c for c in as_json["changes"] if c["action"] == "manual"]
+    assert step["manual"]["pending_since"]
     done = storegate("confirm", ACCESS, "--note", "invited by phone", "--by", "ops@acme.example")
     assert done.returncode == 0, done.stderr
     assert "confirmed" in done.stdout
@@ -100,3 +105,31 @@ def test_storegate_confirm_command_writes_state_and_history(
     assert "confirm" in history.stdout and "ops@acme.example" in history.stdout
     unknown = storegate("confirm", 'store.access["nobody@acme.example"]')
     assert unknown.returncode == 1 and "pending steps: none" in unknown.stderr
+
+
+def test_only_steps_pending_past_the_grace_count_as_drift() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from storegate.engine.manual import overdue
+    from storegate.providers.contract import Address, Change, ManualStep
+
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    step = ManualStep("Invite", "Dashboard", ("click",))
+    fresh = Change(
+        Address("s", "access", "a@x.example"),
+        "A",
+        Action.MANUAL,
+        (),
+        "invite",
+        manual=replace(step, pending_since=(now - timedelta(hours=2)).isoformat()),
+    )
+    old = replace(
+        fresh, manual=replace(step, pending_since=(now - timedelta(hours=30)).isoformat())
+    )
+    never_applied = replace(fresh, manual=step)
+    assert not overdue([fresh], 24, now)
+    assert overdue([old], 24, now)
+    assert overdue([never_applied], 24, now), "a step no apply has recorded yet is a change"
+    assert overdue([replace(fresh, action=Action.UPDATE, manual=None)], 24, now)
+    assert not overdue([], 24, now)
