@@ -23,9 +23,21 @@ Path = tuple[str | int, ...]
 Position = tuple[int, int]
 
 _PRINTABLE_OUTSIDE = re.compile(
-    r"[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-"""A character the subset does not take: tabs, CR, controls, BOM, NEL and other line breaks."""
+"""A character the subset does not take: tabs, CR, controls, BOM, and the line breaks YAML knows
+besides LF (NEL, LINE and PARAGRAPH SEPARATOR: a comment or quoted scalar holding one is not the
+single line it seems)."""
+
+_ASCII_PRINTABLE = bytes([10, *range(0x20, 0x7F)])
+
+
+def _printable(text: str) -> bool:
+    """No character outside the subset; ASCII text (the usual) is checked at C speed in bytes."""
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _ASCII_PRINTABLE)
+    return _PRINTABLE_OUTSIDE.search(text) is None
+
 
 _START = r"""[^\s\-?:,\[\]{}#&*!|>'"%@`]"""
 """What a plain scalar may start with (no indicator character)."""
@@ -198,7 +210,7 @@ def _table(root: Position, opened: list[_Open]) -> KeyTable:
 
 def parse_simple(text: str) -> tuple[dict[str, Any], KeyTable] | None:
     """The document (a mapping) and where each key and item starts, or None: not in the subset."""
-    if _PRINTABLE_OUTSIDE.search(text) is not None:
+    if not _printable(text):
         return None
     if text.endswith("\n"):
         text = text[:-1]

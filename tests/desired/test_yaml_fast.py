@@ -105,6 +105,9 @@ def test_every_yaml_file_of_the_repository_reads_the_same_or_not_at_all() -> Non
         "a:\tb\n",  # tab
         "a: b\r\nc: d\r\n",  # CRLF
         "---\na: 1\n",  # document marker
+        "# note\u2028a: 1\n",  # a line break YAML knows inside what looks like a comment
+        "a: 'x\u2029y'\n",  # and inside a quoted scalar
+        "a: 'x\x85y'\n",  # NEL
     ],
 )
 def test_shapes_outside_the_subset_are_left_to_the_full_parser(text: str) -> None:
