@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from storegate.sandbox.server import Sandbox
 
@@ -40,6 +41,13 @@ def jsforce_installed() -> Path:
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is not on PATH: the jsforce client tests need Node.js and npm")
+    # Two test workers may both get here first: one installs, the other waits and finds it done.
+    with FileLock(str(JSFORCE_DIR.parent / ".jsforce-npm-ci.lock")):
+        _install_if_stale()
+    return JSFORCE_DIR
+
+
+def _install_if_stale() -> None:
     if _installed_version() != _pinned_version():
         result = subprocess.run(
             ["npm", "ci", "--silent", "--no-audit", "--no-fund"],
@@ -51,7 +59,6 @@ def jsforce_installed() -> Path:
         )
         if result.returncode != 0:
             pytest.fail(f"npm ci in {JSFORCE_DIR} failed:\n{result.stderr[-4000:]}")
-    return JSFORCE_DIR
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def test_seed_command_reports_bad_input_in_one_line(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "from engine.cli import main; main()",
+            "from storegate.engine.cli import main; main()",
             "sandbox",
             "seed",
             str(bad),
@@ -116,7 +116,7 @@ def test_serve_runs_until_sigterm_and_never_prints_a_token(tmp_path: Path) -> No
         [
             sys.executable,
             "-c",
-            "from engine.cli import main; main()",
+            "from storegate.engine.cli import main; main()",
             "sandbox",
             "serve",
             "--port",
