@@ -18,29 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tenacity import (
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-    wait_random,
-)
 
-from ..contract import AuthError, ConfigError, ProviderError, TransientError
+from ..contract import AuthError, ConfigError, ProviderError
+from ..retrying import Retryable, transport_failure, with_retries
 from ..settings import remember_secret
 
 TOKEN_PATH = "/integration/admin/token"
 Params = Sequence[tuple[str, str | int]]
 _PLACEHOLDER = re.compile(r"%(\w+)")
-
-
-class _Retryable(Exception):
-    """A transient failure worth another attempt (never raised past this module)."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 def fill(message: str, parameters: Any) -> str:
@@ -99,6 +84,8 @@ class AdobeClient:
         max_concurrency: int,
     ) -> None:
         self._system = system
+        self._timeout_seconds = timeout_seconds
+        self._ca_file = None if ca_bundle is None else str(ca_bundle)
         self._http = httpx.Client(
             base_url=f"{base_url.rstrip('/')}/rest/{store_code}/V1",
             headers={"Accept": "application/json", "Content-Type": "application/json"},
@@ -130,24 +117,12 @@ class AdobeClient:
         retry: bool = True,
     ) -> httpx.Response:
         """One call; the response is 2xx, 400 or 404, anything else raises a ProviderError."""
-        attempts = self._max_retries if retry else 1
-        retrying = Retrying(
-            retry=retry_if_exception_type(_Retryable),
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=0.05, max=2.0) + wait_random(0, 0.05),
+        return with_retries(
+            lambda: self._authorized(method, path, params, body),
+            f"{self._system}: {method} {path}",
+            attempts=self._max_retries,
+            retry=retry,
         )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    return self._authorized(method, path, params, body)
-        except RetryError as exc:
-            last = exc.last_attempt.exception()
-            detail = last.detail if isinstance(last, _Retryable) else str(last)
-            tries = f"after {attempts} attempts" if retry else "(not retried: a create)"
-            raise TransientError(
-                f"{self._system}: {method} {path} failed {tries}: {detail}"
-            ) from None
-        raise TransientError(f"{self._system}: {method} {path} was never sent")
 
     def token(self) -> str:
         """The current admin token, fetched when there is none."""
@@ -177,7 +152,7 @@ class AdobeClient:
     def _new_token(self) -> str:
         response = self._send("POST", TOKEN_PATH, None, self._credentials, None)
         if response.status_code >= 500 or response.status_code == 429:
-            raise _Retryable(f"HTTP {response.status_code} from the token endpoint")
+            raise Retryable(f"HTTP {response.status_code} from the token endpoint")
         if response.status_code == 401:
             raise AuthError(
                 f"{self._system}: the admin token was refused ({error_text(response)}); check "
@@ -204,14 +179,17 @@ class AdobeClient:
         try:
             return self._http.request(method, path, params=query, json=body, headers=headers)
         except httpx.TransportError as exc:
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+            where = f"{self._system}: {method} {path}"
+            raise transport_failure(
+                exc, where, timeout=self._timeout_seconds, ca_file=self._ca_file
+            ) from None
 
     def _classify(self, method: str, path: str, response: httpx.Response) -> httpx.Response:
         status = response.status_code
         if status < 300 or status in (400, 404):
             return response
         if status == 429 or status >= 500:
-            raise _Retryable(f"HTTP {status}: {error_text(response)}")
+            raise Retryable(f"HTTP {status}: {error_text(response)}")
         if status == 403:
             raise AuthError(f"{self._system}: {method} {path} is forbidden: {error_text(response)}")
         raise ProviderError(

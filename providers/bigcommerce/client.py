@@ -19,50 +19,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tenacity import (
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-    wait_random,
-)
 
 from ..contract import (
     ApiLimitExceeded,
     AuthError,
     ConfigError,
     ProviderError,
-    TransientError,
 )
-from ..net_errors import network_failure, shown_url
+from ..net_errors import shown_url
+from ..retrying import Retryable, transport_failure, with_retries
 
 RESET_HEADER = "X-Rate-Limit-Time-Reset-Ms"
 LEFT_HEADER = "X-Rate-Limit-Requests-Left"
 RATE_LIMIT_WAITS = 50
 """Consecutive quota waits one request may sit through before the apply gives up."""
-
-
-class NoAnswer(TransientError):
-    """The request was sent and no answer came: the store may still commit it."""
-
-
-class _Retryable(Exception):
-    """A transient failure worth another attempt (never raised past this module)."""
-
-    def __init__(self, detail: str, *, unanswered: bool = False) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.unanswered = unanswered
-        """Sent, and no answer came: it may still land."""
-
-
-NEVER_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.UnsupportedProtocol,
-)
 
 
 class RateGate:
@@ -171,26 +141,12 @@ class BigCommerceClient:
         `retry=False` (creates) sends once: a transient failure raises TransientError at once so
         the caller can look up what landed before sending again.
         """
-        attempts = self._max_retries if retry else 1
-        retrying = Retrying(
-            retry=retry_if_exception_type(_Retryable),
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=0.05, max=2.0) + wait_random(0, 0.05),
+        return with_retries(
+            lambda: self._send_until_quota(method, path, params, body),
+            f"bigcommerce: {method} {self._url(path)}",
+            attempts=self._max_retries,
+            retry=retry,
         )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    return self._send_until_quota(method, path, params, body)
-        except RetryError as exc:
-            last = exc.last_attempt.exception()
-            detail = last.detail if isinstance(last, _Retryable) else str(last)
-            tries = f"after {attempts} attempts" if retry else "(not retried: a create)"
-            unanswered = isinstance(last, _Retryable) and last.unanswered
-            error = NoAnswer if unanswered else TransientError
-            raise error(
-                f"bigcommerce: {method} {self._url(path)} failed {tries}: {detail}"
-            ) from None
-        raise TransientError(f"bigcommerce: {method} {path} was never sent")
 
     def _send_until_quota(
         self, method: str, path: str, params: Mapping[str, str | int] | None, body: Any
@@ -216,13 +172,10 @@ class BigCommerceClient:
         try:
             return self._http.request(method, path, params=params, json=body)
         except httpx.TransportError as exc:
-            failure = network_failure(exc, timeout=self._timeout, ca_file=self._ca_file)
-            if failure.permanent:  # a certificate or DNS failure: the same every time
-                raise ProviderError(
-                    f"bigcommerce: {method} {self._url(path)} failed: {failure.cause}"
-                ) from None
-            unanswered = not isinstance(exc, NEVER_SENT)
-            raise _Retryable(failure.cause, unanswered=unanswered) from None
+            where = f"bigcommerce: {method} {self._url(path)}"
+            raise transport_failure(
+                exc, where, timeout=self._timeout, ca_file=self._ca_file
+            ) from None
 
     def _url(self, path: str) -> str:
         return shown_url(f"{str(self._http.base_url).rstrip('/')}{path}")
@@ -233,7 +186,7 @@ class BigCommerceClient:
         if status < 300 or status == 422:
             return response
         if status == 429 or status >= 500:
-            raise _Retryable(f"HTTP {status}", unanswered=status == 504)
+            raise Retryable(f"HTTP {status}", unanswered=status == 504)
         if status == 401:
             raise AuthError(
                 "bigcommerce: the access token was refused (401); check the variable "

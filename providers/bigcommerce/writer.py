@@ -25,7 +25,8 @@ from ..contract import (
     TransientError,
     email_key,
 )
-from .client import BigCommerceClient, NoAnswer, error_text
+from ..retrying import NoAnswer
+from .client import BigCommerceClient, error_text
 from .customers import FIELDS, PATH, CustomerReader, chunks
 
 BatchWriter = Callable[[Sequence[Change]], list[ChangeResult]]

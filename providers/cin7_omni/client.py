@@ -18,34 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tenacity import (
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-    wait_random,
-)
 
 from ..contract import (
     ApiLimitExceeded,
     AuthError,
     ConfigError,
     ProviderError,
-    TransientError,
 )
+from ..retrying import Retryable, transport_failure, with_retries
 
 API_PATH = "/api/v1"
 RATE_LIMIT_WAITS = 20
 """Consecutive 429 answers one call may sit through before the run gives up."""
-
-
-class _Retryable(Exception):
-    """A transient failure worth another attempt (never raised past this module)."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 class Pace:
@@ -113,6 +97,8 @@ class Cin7Client:
         max_rate_limit_wait: float,
     ) -> None:
         self.name = name
+        self._timeout_seconds = timeout_seconds
+        self._ca_file = None if ca_bundle is None else str(ca_bundle)
         self._http = httpx.Client(
             base_url=f"{base_url.rstrip('/')}{API_PATH}",
             auth=httpx.BasicAuth(username, api_key),
@@ -147,22 +133,12 @@ class Cin7Client:
         `retry=False` (creates) sends once: a transient failure raises TransientError at once so
         the caller can look up what landed before sending again.
         """
-        attempts = self._max_retries if retry else 1
-        retrying = Retrying(
-            retry=retry_if_exception_type(_Retryable),
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=0.1, max=4.0) + wait_random(0, 0.1),
+        return with_retries(
+            lambda: self._send_until_allowed(method, path, params, body),
+            f"{self.name}: {method} {path}",
+            attempts=self._max_retries,
+            retry=retry,
         )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    return self._send_until_allowed(method, path, params, body)
-        except RetryError as exc:
-            last = exc.last_attempt.exception()
-            detail = last.detail if isinstance(last, _Retryable) else str(last)
-            tries = f"after {attempts} attempts" if retry else "(not retried: a create)"
-            raise TransientError(f"{self.name}: {method} {path} failed {tries}: {detail}") from None
-        raise TransientError(f"{self.name}: {method} {path} was never sent")
 
     def _send_until_allowed(
         self, method: str, path: str, params: Mapping[str, str | int] | None, body: Any
@@ -192,14 +168,17 @@ class Cin7Client:
         try:
             return self._http.request(method, path, params=params, json=body)
         except httpx.TransportError as exc:
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+            where = f"{self.name}: {method} {path}"
+            raise transport_failure(
+                exc, where, timeout=self._timeout_seconds, ca_file=self._ca_file
+            ) from None
 
     def _classify(self, method: str, path: str, response: httpx.Response) -> httpx.Response:
         status = response.status_code
         if status < 300:
             return response
         if status >= 500:
-            raise _Retryable(f"HTTP {status}: {error_text(response)}")
+            raise Retryable(f"HTTP {status}: {error_text(response)}")
         if status in (401, 403):
             raise AuthError(
                 f"{self.name}: the API connection was refused ({status}); check the variables "

@@ -35,6 +35,7 @@ from ..contract import (
     TransientError,
 )
 from ..net_errors import network_failure, request_url, shown_url
+from ..retrying import NoAnswer
 from ..settings import resolve_path
 from .auth import Session, authenticate, session_env_name
 from .config import SalesforceSystem, SessionAuth
@@ -57,11 +58,6 @@ def is_transient(exc: BaseException) -> bool:
         | requests.exceptions.ChunkedEncodingError
         | requests.exceptions.JSONDecodeError,
     )
-
-
-class NoAnswer(TransientError):
-    """The request was sent and no answer came (timed out, connection cut, gateway timeout): the
-    server may still commit it after the client gave up."""
 
 
 def is_unanswered(exc: BaseException) -> bool:

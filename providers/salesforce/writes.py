@@ -25,8 +25,9 @@ from ..contract import (
     TransientError,
     email_key,
 )
+from ..retrying import NoAnswer
 from .bulk_ingest import BulkIngest, Existing
-from .connection import Connection, NoAnswer
+from .connection import Connection
 from .lookups import NameIndex
 from .pending import Pending
 from .profiles import SOBJECT, FieldMap, Kind

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from storegate.providers.bigcommerce.client import BigCommerceClient
-from storegate.providers.bigcommerce.client import NoAnswer as BigCommerceNoAnswer
 from storegate.providers.contract import TransientError
+from storegate.providers.retrying import NoAnswer
 from storegate.providers.salesforce.connection import Connection
-from storegate.providers.salesforce.connection import NoAnswer as SalesforceNoAnswer
 from storegate.sandbox.admin import SandboxAdmin
 from storegate.sandbox.server import Sandbox
 from tests.providers.test_salesforce_support import FAST_RETRY, sf_settings
@@ -83,7 +82,7 @@ def test_bigcommerce_create_failure_says_whether_it_may_still_land(
     admin.fault(system="bigcommerce", method="POST", **fault)
     with pytest.raises(TransientError) as raised:
         bigcommerce.request("POST", "/v3/customers", body=[], retry=False)
-    assert isinstance(raised.value, BigCommerceNoAnswer) is unanswered
+    assert isinstance(raised.value, NoAnswer) is unanswered
     assert "(not retried: a create)" in str(raised.value)
 
 
@@ -100,7 +99,7 @@ def test_salesforce_create_failure_says_whether_it_may_still_land(
     admin.fault(system="salesforce", method="POST", path_contains="composite/sobjects", **fault)
     with pytest.raises(TransientError) as raised:
         create_nothing(connection)
-    assert isinstance(raised.value, SalesforceNoAnswer) is unanswered
+    assert isinstance(raised.value, NoAnswer) is unanswered
     assert "creates are not resent blindly" in str(raised.value)
 
 
@@ -112,7 +111,7 @@ def test_a_create_to_a_closed_port_was_never_sent(tmp_path: Path, sandbox: Sandb
             client.request("POST", "/v3/customers", body=[], retry=False)
     finally:
         client.close()
-    assert not isinstance(raised.value, BigCommerceNoAnswer)
+    assert not isinstance(raised.value, NoAnswer)
 
 
 def test_a_salesforce_create_to_a_closed_port_was_never_sent(
@@ -121,7 +120,7 @@ def test_a_salesforce_create_to_a_closed_port_was_never_sent(
     connection = salesforce(tmp_path, instance_url=f"https://127.0.0.1:{closed_port()}")
     with pytest.raises(TransientError) as raised:
         create_nothing(connection)
-    assert not isinstance(raised.value, SalesforceNoAnswer)
+    assert not isinstance(raised.value, NoAnswer)
 
 
 def test_the_uncertainty_window_is_the_timeout_plus_the_margin(
