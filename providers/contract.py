@@ -266,6 +266,25 @@ class DesiredView:
 
 # ---------------------------------------------------------------- records
 
+
+class Addressed:
+    """A record's system, kind and key, read through its address."""
+
+    address: Address
+
+    @property
+    def system(self) -> str:
+        return self.address.system
+
+    @property
+    def kind(self) -> str:
+        return self.address.kind
+
+    @property
+    def key(self) -> str:
+        return self.address.key
+
+
 Intent = Literal["present", "absent"]
 
 
@@ -314,7 +333,7 @@ class DesiredContext:
 
 
 @dataclass(frozen=True)
-class DesiredRecord:
+class DesiredRecord(Addressed):
     address: Address
     account: str
     intent: Intent
@@ -338,21 +357,9 @@ class DesiredRecord:
     """Set when this record's changes have no API: the plan shows the step, a person does it."""
     source: Location | None = None
 
-    @property
-    def system(self) -> str:
-        return self.address.system
-
-    @property
-    def kind(self) -> str:
-        return self.address.kind
-
-    @property
-    def key(self) -> str:
-        return self.address.key
-
 
 @dataclass(frozen=True)
-class LiveRecord:
+class LiveRecord(Addressed):
     address: Address
     id: str
     fields: Mapping[str, Any]
@@ -362,18 +369,6 @@ class LiveRecord:
     """What the record grants today, as the provider reads it (None: not an access record)."""
     managed_by_storegate: bool = False
     """The record carries a mark storegate wrote (an external id, a note): adopted, not foreign."""
-
-    @property
-    def system(self) -> str:
-        return self.address.system
-
-    @property
-    def kind(self) -> str:
-        return self.address.kind
-
-    @property
-    def key(self) -> str:
-        return self.address.key
 
     @property
     def fingerprint(self) -> str:
@@ -463,7 +458,7 @@ class FieldChange:
 
 
 @dataclass(frozen=True)
-class Change:
+class Change(Addressed):
     """One operation on one live record.
 
     `id` is unique in a plan (`address` plus `step`, since a record can be changed twice: a
@@ -494,18 +489,6 @@ class Change:
     @property
     def id(self) -> str:
         return str(self.address) if self.step == 0 else f"{self.address}+{self.step}"
-
-    @property
-    def system(self) -> str:
-        return self.address.system
-
-    @property
-    def kind(self) -> str:
-        return self.address.kind
-
-    @property
-    def key(self) -> str:
-        return self.address.key
 
     @property
     def removing(self) -> bool:
