@@ -2,7 +2,8 @@
 
 One connection guarded by a lock, so the threaded server and a seeding script may use it at once;
 WAL mode lets another process (`storegate sandbox seed` while the server runs) write alongside.
-Records are returned as fresh dicts the caller owns.
+Records are returned as fresh dicts the caller owns; `records_decoded` counts the JSON records
+read so far (a measure of the work a query did, which tests may read).
 
 Column tables: an emulator that queries by field (the Salesforce SOQL emulator) declares, per record
 type, the fields it filters and sorts on (`define_columns`). The store then keeps one narrow SQL row
@@ -49,11 +50,18 @@ def quote_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    """One field of a record type kept as a real SQL column."""
+    """One field of a record type kept as a real SQL column (named `sql_name` when given, else
+    after the field: a field called `id` needs another name, `id` being the table's text key)."""
 
     field: str
     kind: ColumnKind
     indexed: bool = False
+    sql_name: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The column's SQL name."""
+        return self.sql_name or self.field
 
     def value(self, record: Record) -> Any:
         raw = record.get(self.field)
@@ -80,11 +88,18 @@ class ColumnTable:
         return (id_, *(c.value(record) for c in self.columns))
 
     def spec(self) -> str:
-        return json.dumps([[c.field, c.kind, c.indexed] for c in self.columns])
+        return json.dumps([_column_spec(c) for c in self.columns])
 
     @classmethod
     def from_spec(cls, name: str, spec: str) -> ColumnTable:
-        return cls(name, tuple(Column(f, k, bool(i)) for f, k, i in json.loads(spec)))
+        columns = (Column(f, k, bool(i), *rest) for f, k, i, *rest in json.loads(spec))
+        return cls(name, tuple(columns))
+
+
+def _column_spec(column: Column) -> list[Any]:
+    """A column's declaration as stored (the SQL name only when it differs from the field)."""
+    spec: list[Any] = [column.field, column.kind, column.indexed]
+    return spec if column.sql_name is None else [*spec, column.sql_name]
 
 
 _SCHEMA = """
@@ -128,6 +143,7 @@ class Store:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._tables: dict[tuple[str, str], ColumnTable] = {}
+        self.records_decoded = 0
         self._load_column_tables()
 
     def close(self) -> None:
@@ -179,6 +195,7 @@ class Store:
                 "SELECT data FROM records WHERE system = ? AND type = ? AND id = ?",
                 (system, type_, id_),
             ).fetchone()
+            self.records_decoded += 0 if row is None else 1
         return None if row is None else dict(json.loads(row[0]))
 
     def get_many(self, system: str, type_: str, ids: Iterable[str]) -> dict[str, Record]:
@@ -192,6 +209,7 @@ class Store:
                     f"SELECT id, data FROM records WHERE system = ? AND type = ? AND id IN ({marks})",
                     (system, type_, *chunk),
                 ).fetchall()
+                self.records_decoded += len(rows)
             found.update((id_, json.loads(data)) for id_, data in rows)
         return found
 
@@ -213,6 +231,7 @@ class Store:
                 "SELECT data FROM records WHERE system = ? AND type = ? ORDER BY id",
                 (system, type_),
             ).fetchall()
+            self.records_decoded += len(rows)
         decoded = (json.loads(row[0]) for row in rows)
         if where is None:
             return list(decoded)
@@ -304,14 +323,14 @@ class Store:
             if row is not None and row[0] == table.name and row[1] == table.spec():
                 self._tables[(system, type_)] = table
                 return table
-            names = ", ".join(quote_name(c.field) for c in table.columns)
+            names = ", ".join(quote_name(c.name) for c in table.columns)
             self._conn.execute(f"DROP TABLE IF EXISTS {name}")
             self._conn.execute(f"CREATE TABLE {name} (id TEXT PRIMARY KEY, {names}) WITHOUT ROWID")
             for column in table.columns:
                 if column.indexed:
-                    index = quote_name(f"{table.name}__{column.field}")
+                    index = quote_name(f"{table.name}__{column.name}")
                     self._conn.execute(
-                        f"CREATE INDEX {index} ON {name} ({quote_name(column.field)})"
+                        f"CREATE INDEX {index} ON {name} ({quote_name(column.name)})"
                     )
             self._conn.execute(
                 "INSERT OR REPLACE INTO column_tables (system, type, name, spec) VALUES (?, ?, ?, ?)",
@@ -321,6 +340,7 @@ class Store:
             stored = self._conn.execute(
                 "SELECT id, data FROM records WHERE system = ? AND type = ?", (system, type_)
             ).fetchall()
+            self.records_decoded += len(stored)
             self._write_columns(system, type_, [(i, json.loads(d)) for i, d in stored])
         return table
 
@@ -344,6 +364,7 @@ class Store:
                 "ON r.system = ? AND r.type = ? AND r.id = j.value ORDER BY j.key",
                 (json.dumps(list(ids)), system, type_),
             ).fetchall()
+            self.records_decoded += len(rows)
         return [json.loads(row[0]) for row in rows]
 
     def _write_columns(self, system: str, type_: str, items: Sequence[tuple[str, Record]]) -> None:
