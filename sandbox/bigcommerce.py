@@ -6,6 +6,7 @@ answers 429. `max_concurrency_seen` (a setting, readable over the admin paths) r
 calls the emulator served at once; `latency_ms` holds each call inside it so overlaps are visible.
 `ignore_deletes` makes DELETE answer 204 but keep the customers (a misbehaving store);
 `drop_after_create: N` creates the next N POSTed batches, then drops the connection unanswered.
+Listings run in SQL over the store's column table of customers (see `bigcommerce_listing`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ import threading
 import time
 from typing import Any
 
+from .bigcommerce_listing import (
+    CUSTOMER,
+    SYSTEM,
+    CustomerListing,
+    Selection,
+    company_key,
+    define_customer_columns,
+)
 from .bigcommerce_wire import (
     STRING_FIELDS,
     WRITABLE,
@@ -31,8 +40,6 @@ from .seed import SeedError
 from .server import DROP
 from .store import Record, Store
 
-SYSTEM = "bigcommerce"
-CUSTOMER = "customer"
 EMAIL_INDEX = "customer_email"
 GROUP = "customer_group"
 V3 = "/stores/{hash}/v3"
@@ -88,6 +95,7 @@ def seed(store: Store, data: Any) -> dict[str, int]:
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise SeedError(f"bigcommerce.{name}: expected a list of records")
     with store.transaction():
+        define_customer_columns(store)
         for group in groups:
             group_id = _seed_id(store, GROUP, group.get("id"), "customer_groups")
             store.update(SYSTEM, GROUP, str(group_id), _new_group(group_id, group))
@@ -165,6 +173,7 @@ class BigCommerceEmulator:
     def register(self) -> None:
         sb = self.sandbox
         sb.register_settings(SYSTEM, SETTINGS)
+        define_customer_columns(self.store)
         sb.set_error_format(SYSTEM, lambda status, message: error(status, message))
         sb.set_limit_response(SYSTEM, self._limit_response)
         sb.add_hook(SYSTEM, before=self._before, after=self._after)
@@ -259,79 +268,69 @@ class BigCommerceEmulator:
         maximum = int(self.settings["max_page_size"])
         if limit > maximum:
             return error(413, f"The limit {limit} exceeds the maximum page size of {maximum}.")
-        customers = self._filtered(request)
-        if isinstance(customers, Response):
-            return customers
-        sort = request.arg("sort")
-        if sort is not None:
-            if sort not in SORTS:
-                return error(422, "The sort is not valid.", {"sort": f"unknown sort {sort!r}"})
-            key, reverse = SORTS[sort]
-            customers.sort(key=lambda c: (c.get(key) or "", c["id"]), reverse=reverse)
+        selection = self._selection(request)
+        if isinstance(selection, Response):
+            return selection
+        listing = CustomerListing(self.store, selection)
         before, after = request.arg("before"), request.arg("after")
         if before is not None or after is not None:
-            return self._cursor_page(customers, limit, before, after)
+            return self._cursor_page(listing, limit, before, after)
         filters = {k: v[-1] for k, v in request.query.items() if k not in ("page", "limit")}
-        data = customers[(page - 1) * limit : page * limit]
-        meta: dict[str, Any] = {
-            "pagination": page_meta(len(customers), len(data), limit, page, filters)
-        }
+        total = listing.count()
+        data = listing.page((page - 1) * limit, limit) if (page - 1) * limit < total else []
+        meta: dict[str, Any] = {"pagination": page_meta(total, len(data), limit, page, filters)}
         if page == 1:
-            meta["cursor_pagination"] = cursor_meta(data, limit, False, len(customers) > len(data))
+            meta["cursor_pagination"] = cursor_meta(data, limit, False, total > len(data))
         return Response(200, {"data": data, "meta": meta})
 
-    def _filtered(self, request: Request) -> list[Record] | Response:
-        int_filters: dict[str, set[int]] = {}
+    def _selection(self, request: Request) -> Selection | Response:
+        """The listing's filters and sort, or the 422 that names a bad one."""
+        int_filters: dict[str, list[int]] = {}
         for name in ("id:in", "customer_group_id:in"):
             raw = request.arg(name)
             if raw is not None:
                 values = _int_list(raw)
                 if values is None:
                     return error(422, f"The filter {name} is not valid.", {name: "integers only"})
-                int_filters[name] = set(values)
-        emails = request.arg("email:in")
-        companies = request.arg("company:in")
+                int_filters[name] = values
+        ids: set[int] | None = None
         if "id:in" in int_filters:
-            found = self.store.get_many(SYSTEM, CUSTOMER, map(str, int_filters["id:in"]))
-            customers = list(found.values())
-        elif emails is not None:
-            keys = {_email_key(e) for e in emails.split(",") if e.strip()}
-            index = self.store.get_many(SYSTEM, EMAIL_INDEX, keys)
-            found = self.store.get_many(SYSTEM, CUSTOMER, (str(v["id"]) for v in index.values()))
-            customers = list(found.values())
-        else:
-            customers = self.store.list(SYSTEM, CUSTOMER)
+            ids = set(int_filters["id:in"])
+        emails = request.arg("email:in")
         if emails is not None:
-            keys = {_email_key(e) for e in emails.split(",")}
-            customers = [c for c in customers if _email_key(c["email"]) in keys]
-        if "customer_group_id:in" in int_filters:
-            groups = int_filters["customer_group_id:in"]
-            customers = [c for c in customers if c.get("customer_group_id") in groups]
-        if companies is not None:
-            wanted = {c.strip().lower() for c in companies.split(",")}
-            customers = [c for c in customers if str(c.get("company", "")).lower() in wanted]
-        customers.sort(key=lambda c: int(c["id"]))
-        return customers
+            keys = {_email_key(e) for e in emails.split(",") if e.strip()}
+            owners = {int(v["id"]) for v in self.store.get_many(SYSTEM, EMAIL_INDEX, keys).values()}
+            ids = owners if ids is None else ids & owners
+        companies = request.arg("company:in")
+        sort = request.arg("sort")
+        if sort is not None and sort not in SORTS:
+            return error(422, "The sort is not valid.", {"sort": f"unknown sort {sort!r}"})
+        sort_key, descending = SORTS[sort] if sort is not None else (None, False)
+        return Selection(
+            ids=ids,
+            groups=int_filters.get("customer_group_id:in"),
+            companies=None if companies is None else [company_key(c) for c in companies.split(",")],
+            sort_key=sort_key,
+            descending=descending,
+        )
 
     def _cursor_page(
-        self, customers: list[Record], limit: int, before: str | None, after: str | None
+        self, listing: CustomerListing, limit: int, before: str | None, after: str | None
     ) -> Response:
         if after is not None:
             bound = decode_cursor(after)
             if bound is None:
                 return error(422, "The cursor is not valid.", {"after": "invalid cursor"})
-            rest = [c for c in customers if int(c["id"]) > bound]
-            data = rest[:limit]
-            more_after, more_before = len(rest) > limit, True
+            found = listing.after(bound, limit)
+            more_after, more_before = found.more, True
         else:
             bound = decode_cursor(before or "")
             if bound is None:
                 return error(422, "The cursor is not valid.", {"before": "invalid cursor"})
-            rest = [c for c in customers if int(c["id"]) < bound]
-            data = rest[-limit:]
-            more_after, more_before = True, len(rest) > limit
-        meta = {"cursor_pagination": cursor_meta(data, limit, more_before, more_after)}
-        return Response(200, {"data": data, "meta": meta})
+            found = listing.before(bound, limit)
+            more_after, more_before = True, found.more
+        meta = {"cursor_pagination": cursor_meta(found.records, limit, more_before, more_after)}
+        return Response(200, {"data": found.records, "meta": meta})
 
     # ------------------------------------------------------------------ POST/PUT/DELETE
 
