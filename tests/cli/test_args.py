@@ -4,7 +4,11 @@ directory argument for plan and apply, a saved plan applied by name, --target.""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,9 +63,17 @@ def test_every_option_and_argument_has_help_text() -> None:
 def test_completion_can_be_installed() -> None:
     help_text = runner.invoke(app, ["-h"]).output
     assert "--install-completion" in help_text and "--show-completion" in help_text
-    script = runner.invoke(app, ["--show-completion", "bash"], prog_name="storegate")
-    assert script.exit_code == 0
-    assert "_STOREGATE_COMPLETE" in script.output
+    # Typer detects the calling shell from the process tree, which a CI runner or a background
+    # job may not have: with detection off, the shell is named on the command line instead.
+    script = subprocess.run(
+        [str(Path(sys.executable).with_name("storegate")), "--show-completion", "bash"],
+        env={**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert script.returncode == 0, script.stderr
+    assert "_STOREGATE_COMPLETE" in script.stdout
 
 
 def test_flags_take_no_value_in_usage_errors() -> None:
