@@ -51,14 +51,15 @@ def match_records(desired: Iterable[DesiredRecord], live: Iterable[LiveRecord]) 
     kind (by id and by key), one lookup per desired record; a live record is matched once."""
     indexes: dict[tuple[str, str], _Index] = {}
     for record in live:
-        index = indexes.get((record.system, record.kind))
+        address = record.address
+        index = indexes.get((address.system, address.kind))
         if index is None:
-            index = indexes[(record.system, record.kind)] = _Index()
+            index = indexes[(address.system, address.kind)] = _Index()
         index.by_id[record.id] = record
-        index.by_key.setdefault(record.key, record)
+        index.by_key.setdefault(address.key, record)
     matches: list[Match] = []
     for want in desired:
-        index = indexes.get((want.system, want.kind))
+        index = indexes.get((want.address.system, want.address.kind))
         found = None if index is None else index.take(want)
         matches.append(Match(want, found))
     return matches
@@ -82,7 +83,7 @@ class _Index:
             if record is not None and record.id not in taken:
                 taken.add(record.id)
                 return record
-        for key in (want.key, *want.aliases) if want.aliases else (want.key,):
+        for key in (want.address.key, *want.aliases) if want.aliases else (want.address.key,):
             record = self.by_key.get(key)
             if record is not None and record.id not in taken:
                 taken.add(record.id)
@@ -136,9 +137,12 @@ def _field_changes(
     want: DesiredRecord, have: LiveRecord | None, resolver: Resolver, compare: Compare
 ) -> list[FieldChange]:
     out: list[FieldChange] = []
-    system = want.system
+    system = want.address.system
     live = have.fields if have is not None else None
-    for name, raw in want.fields.items():
+    wanted = want.fields
+    if live is not None and wanted.items() <= live.items():
+        return out  # every value already equal (==) live: nothing for any provider to judge
+    for name, raw in wanted.items():
         before = live.get(name) if live is not None else None
         kind = type(raw)
         if kind is KeepIfSet:
@@ -152,7 +156,7 @@ def _field_changes(
         if live is not None:
             # The same plain value of the same type is the same in every system; only values
             # that differ are the provider's to judge (case, number formats, empty as null).
-            if after == before and type(after) is type(before) and kind in _PLAIN_TYPES:
+            if after == before and type(after) is type(before) and type(after) in _PLAIN_TYPES:
                 continue
             if not isinstance(after, Ref) and compare(system, name, after, before):
                 continue

@@ -202,7 +202,10 @@ class SourceMap:
 
     def locate(self, path: str, *keys: str | int) -> Location:
         """The nearest located node: the key itself, else its closest located parent."""
-        trail = tuple(keys)
+        return self.locate_keys(path, keys)
+
+    def locate_keys(self, path: str, keys: tuple[str | int, ...]) -> Location:
+        trail = keys
         while True:
             hit = self.nodes.get((path, trail))
             if hit is not None:

@@ -75,14 +75,15 @@ def find_unmanaged(
 ) -> list[UnmanagedAccess]:
     out: list[UnmanagedAccess] = []
     for record in live:
-        info = systems.get(record.system)
-        if info is None or record.kind != info.contact_kind:
-            continue
         if record.access not in ("active", "pending"):
             continue
-        if (record.system, record.kind, record.id) in matched_ids:
+        address = record.address
+        info = systems.get(address.system)
+        if info is None or address.kind != info.contact_kind:
             continue
-        if record.account not in declared_accounts or record.key in declared_people:
+        if (address.system, address.kind, record.id) in matched_ids:
+            continue
+        if record.account not in declared_accounts or address.key in declared_people:
             continue
         out.append(UnmanagedAccess(record.address, record.id, record.account, record.access))
     return sorted(out, key=lambda u: (u.account, u.address.system, u.address.key))
@@ -96,21 +97,34 @@ def undeclared_accounts(
     """Accounts the CRM holds that no account file declares (counted, not listed)."""
     count = 0
     for record in live:
-        info = systems.get(record.system)
-        if info is None or not info.holds_ids_of_stores or record.kind != info.account_kind:
+        address = record.address
+        info = systems.get(address.system)
+        if info is None or not info.holds_ids_of_stores or address.kind != info.account_kind:
             continue
-        if (record.system, record.kind, record.id) not in matched_ids:
+        if (address.system, address.kind, record.id) not in matched_ids:
             count += 1
     return count
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, default=str).encode
-"""json.dumps(values, sort_keys=True, default=str), without building an encoder per call."""
+def _canonical_encoder() -> Callable[[Any], str]:
+    """json.dumps(values, sort_keys=True, default=str), as text: the C encoder made once (a
+    JSONEncoder builds it again on every call), the same bytes either way."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return json.JSONEncoder(sort_keys=True, default=str).encode
+    encode = make(
+        None, str, json.encoder.encode_basestring_ascii, None, ": ", ", ", True, False, True
+    )
+    return lambda values: "".join(encode(values, 0))
+
+
+_CANONICAL = _canonical_encoder()
 
 
 def fingerprint(values: Mapping[str, Any]) -> str:
     """`names:values`, each hashed: a record whose managed field set changed is the repo's doing."""
-    return f"{_names_hash(tuple(sorted(values)))}:{_hash(_CANONICAL(values))[:16]}"
+    digest = hashlib.sha256(_CANONICAL(values).encode()).hexdigest()
+    return f"{_names_hash(tuple(sorted(values)))}:{digest[:16]}"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -127,8 +141,11 @@ def _same_fields(a: str, b: str) -> bool:
     return a.split(":", 1)[0] == b.split(":", 1)[0]
 
 
+_LATER_VALUES = (Ref, KeepIfSet)
+
+
 def _plain(fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {n: v for n, v in fields.items() if not isinstance(v, Ref | KeepIfSet)}
+    return {n: v for n, v in fields.items() if type(v) not in _LATER_VALUES}
 
 
 def targets_and_origins(
@@ -143,13 +160,14 @@ def targets_and_origins(
     drifted: set[Address] = set()
     changed = {c.address for c in changes}
     """Only a record with a change has an origin to tell: the others' live values are not read."""
+    resources = state.resources
     for want, have in pairs:
         if want.intent != "present":
             continue
         wanted = _plain(want.fields)
         target = fingerprint(wanted)
         address = str(want.address)
-        known = state.resources.get(address)
+        known = resources.get(address)
         recorded = known.attributes.get(TARGET) if known is not None else None
         if recorded != target:
             targets[address] = target

@@ -63,18 +63,20 @@ def make_plan(
         provider.check()
     records = _desired(providers, context, desired)
     live: list[LiveRecord] = []
+    scopes = scopes_for(records, state, providers)
     for name, provider in providers.items():
         if progress is not None:
             progress(name, None)
-        read = provider.read(scope_for(records, state, name))
+        read = provider.read(scopes[name])
         live.extend(read)
         if progress is not None:
             progress(name, len(read))
 
     matches = match_records(records, live)
+    matched_ids = _matched_ids(matches)
     unmanaged = find_unmanaged(
         live,
-        _matched_ids(matches),
+        matched_ids,
         {a.name for a in view.accounts},
         {c.key for _, c in view.contacts()}
         | {old for _, c in view.contacts() for old in c.previously},
@@ -92,6 +94,7 @@ def make_plan(
         context = replace(context, managed=[*managed, *adopted])
         records = _desired(providers, context, desired)
         matches = match_records(records, live)
+        matched_ids = _matched_ids(matches)
 
     def compare(system: str, name: str, want: object, have: object) -> bool:
         return providers[system].same_value(name, want, have)
@@ -123,7 +126,7 @@ def make_plan(
         forget=tuple(sorted(undeclared(desired, state))),
         repo=desired.config.repo,
         unmanaged=tuple(u for u in unmanaged if u.address.key not in takeover),
-        undeclared_accounts=undeclared_accounts(live, _matched_ids(matches), systems),
+        undeclared_accounts=undeclared_accounts(live, matched_ids, systems),
         adopted=tuple(
             sorted(str(k.address) for k in kept if str(k.address) not in state.resources)
         ),
@@ -164,7 +167,11 @@ def _desired(
 
 
 def _matched_ids(matches: Sequence[Match]) -> set[tuple[str, str, str]]:
-    return {(m.live.system, m.live.kind, m.live.id) for m in matches if m.live is not None}
+    return {
+        (live.address.system, live.address.kind, live.id)
+        for m in matches
+        if (live := m.live) is not None
+    }
 
 
 def _account_of(record: LiveRecord, unmanaged: Sequence[UnmanagedAccess]) -> str:
@@ -184,18 +191,35 @@ def _provider_hooks(
     return topological([*kept, *extra]) if extra or len(kept) != len(changes) else kept
 
 
-def scope_for(records: Iterable[DesiredRecord], state: StateDocument, system: str) -> Scope:
-    keys: set[str] = set()
-    ids: set[str] = set()
+def scopes_for(
+    records: Iterable[DesiredRecord], state: StateDocument, systems: Iterable[str]
+) -> dict[str, Scope]:
+    """What each system's read must cover, in one pass over the records and one over state."""
+    keys: dict[str, set[str]] = {name: set() for name in systems}
+    ids: dict[str, set[str]] = {name: set() for name in keys}
     accounts: set[str] = set()
     for record in records:
-        if record.system == system:
-            keys.update((record.key, *record.aliases))
-            if record.remote_id:
-                ids.add(record.remote_id)
+        system = record.address.system
         accounts.add(record.account)
-    ids.update(r.id for r in state.resources.values() if r.system == system and r.id)
-    return Scope(keys=frozenset(keys), ids=frozenset(ids), accounts=frozenset(accounts), full=True)
+        if system not in keys:
+            continue
+        keys[system].add(record.address.key)
+        if record.aliases:
+            keys[system].update(record.aliases)
+        if record.remote_id:
+            ids[system].add(record.remote_id)
+    for resource in state.resources.values():
+        if resource.id and resource.system in ids:
+            ids[resource.system].add(resource.id)
+    known = frozenset(accounts)
+    return {
+        name: Scope(keys=frozenset(keys[name]), ids=frozenset(ids[name]), accounts=known, full=True)
+        for name in keys
+    }
+
+
+def scope_for(records: Iterable[DesiredRecord], state: StateDocument, system: str) -> Scope:
+    return scopes_for(records, state, (system,))[system]
 
 
 def with_sources(records: Sequence[DesiredRecord], desired: DesiredState) -> list[DesiredRecord]:

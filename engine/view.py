@@ -15,7 +15,6 @@ from ..providers.contract import (
     AccountSpec,
     ContactSpec,
     DesiredView,
-    Location,
 )
 from .model import (
     ACCOUNT_SETTINGS,
@@ -31,10 +30,7 @@ from .model import (
 def desired_view(desired: DesiredState) -> DesiredView:
     accounts = tuple(_account(loaded, desired.config.exclusive) for loaded in desired.accounts)
 
-    def locate(path: str, keys: tuple[str | int, ...]) -> Location:
-        return desired.sources.locate(path, *keys)
-
-    return DesiredView(accounts=accounts, locator=locate)
+    return DesiredView(accounts=accounts, locator=desired.sources.locate_keys)
 
 
 def _account(loaded: LoadedAccount, exclusive_default: bool) -> AccountSpec:
