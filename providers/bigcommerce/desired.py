@@ -64,7 +64,9 @@ def desired_customers(
             continue
         fields = _customer_fields(settings, context, account, contact, problems)
         aliases = contact.previously
-        remote_id = next((managed_ids[k] for k in (key, *aliases) if k in managed_ids), None)
+        remote_id = managed_ids.get(key)
+        if remote_id is None and aliases:
+            remote_id = next((managed_ids[k] for k in aliases if k in managed_ids), None)
         local_part = contact.email.split("@", 1)[0]
         create_fields: dict[str, Any] = {
             name: contact.fields.get(name) or local_part

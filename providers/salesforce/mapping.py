@@ -14,6 +14,7 @@ from typing import Any
 
 from ..contract import (
     PERMISSIONS,
+    PERSON_FIELDS,
     AccountSpec,
     Address,
     ContactSpec,
@@ -29,6 +30,7 @@ from .profiles import CHECKBOXES, LOOKUPS, FieldMap, Kind
 
 UNMAPPED_CODE = "SG310"
 UNKNOWN_LOOKUP_CODE = "SG311"
+NO_FIELDS: frozenset[str] = frozenset()
 CPQ_WRITEBACK = {"ecommerce_customer_id": "id", "ecommerce_user_id": "email"}
 """The cpq_ecommerce profile's default: the first store's customer id and login."""
 
@@ -78,8 +80,10 @@ class DesiredBuilder:
         for account in self._context.desired.accounts:
             records.append(self._account(account))
             account_address = Address(self._system, "account", account.name)
+            account_id = Ref(account_address, "id")
+            depends_on = (account_address,)
             for contact in account.contacts:
-                records.append(self._contact(account, contact, account_address))
+                records.append(self._contact(account, contact, account_id, depends_on))
                 declared.add(contact.key)
                 declared.update(contact.previously)
         if self._problems:
@@ -119,11 +123,18 @@ class DesiredBuilder:
     # ------------------------------------------------------------------ contacts
 
     def _contact(
-        self, account: AccountSpec, contact: ContactSpec, account_address: Address
+        self,
+        account: AccountSpec,
+        contact: ContactSpec,
+        account_id: Ref,
+        depends_on: tuple[Address, ...],
     ) -> DesiredRecord:
+        """One contact's record; `account_id` and `depends_on` are its account's, shared by every
+        contact of the account (immutable, so one object serves them all)."""
+        key = contact.key
         values: dict[str, Any] = {"email": contact.email}
-        values.update({k: v for k, v in contact.fields.items() if k in ("first_name", "last_name")})
-        values["account_id"] = Ref(account_address, "id")
+        values.update({k: v for k, v in contact.fields.items() if k in PERSON_FIELDS})
+        values["account_id"] = account_id
         mapped = self._mapped_permissions
         permissions = {
             name: _checkbox(name, value)
@@ -131,7 +142,7 @@ class DesiredBuilder:
             if name in PERMISSIONS
             and (name in mapped or self._permission_mapped(account.path, contact.index, name))
         }
-        later: set[str] = set()
+        later: frozenset[str] = NO_FIELDS
         if self._fields.profile == "cpq_ecommerce":
             values.update(permissions)
             values.update(self._ecommerce(contact))
@@ -141,35 +152,37 @@ class DesiredBuilder:
             values.update(permissions)
         if contact.access == "active":
             for store, targets in self._writeback.items():
-                target = Address(store, self._store_kinds[store], contact.key)
+                target = Address(store, self._store_kinds[store], key)
                 for field_name, attribute in targets.items():
                     values[field_name] = Ref(target, attribute)
-                    later.add(field_name)
-        remote_id = next(
-            (
-                found
-                for key in (contact.key, *contact.previously)
-                if (found := self._managed_ids.get(("contact", key))) is not None
-            ),
-            None,
-        )
+                later = later | frozenset(targets)
+        remote_id = self._managed_ids.get(("contact", key))
+        if remote_id is None and contact.previously:
+            remote_id = next(
+                (
+                    found
+                    for old in contact.previously
+                    if (found := self._managed_ids.get(("contact", old))) is not None
+                ),
+                None,
+            )
         create_fields: dict[str, Any] = {}
         if "last_name" not in values:
             create_fields["last_name"] = (
                 contact.fields.get("last_name") or contact.email.split("@", 1)[0]
             )
         return DesiredRecord(
-            address=Address(self._system, "contact", contact.key),
+            address=Address(self._system, "contact", key),
             account=account.name,
             intent="present",
             fields=values,
             access=contact.access,
-            person=contact.key,
+            person=key,
             aliases=contact.previously,
             remote_id=remote_id,
             create_fields=create_fields,
-            depends_on=(account_address,),
-            later_fields=frozenset(later),
+            depends_on=depends_on,
+            later_fields=later,
             source=self._context.desired.locate(account.path, "contacts", contact.index, "email"),
         )
 
