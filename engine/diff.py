@@ -40,7 +40,7 @@ def default_compare(system: str, name: str, desired: Any, live: Any) -> bool:
     return default_same_value(desired, live)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     desired: DesiredRecord
     live: LiveRecord | None
@@ -114,19 +114,29 @@ class Resolver:
         return target.fields.get(value.attribute, value)
 
 
+Locate = Callable[[DesiredRecord], str | None]
+
+
+def _own_source(record: DesiredRecord) -> str | None:
+    """Where the provider located the record, if it did."""
+    return None if record.source is None else f"{record.source.path}:{record.source.line}"
+
+
 def diff(
     desired: Sequence[DesiredRecord],
     live: Sequence[LiveRecord],
     *,
     compare: Compare = default_compare,
     matches: Sequence[Match] | None = None,
+    locate: Locate = _own_source,
 ) -> list[Change]:
-    """The changes that make `live` what `desired` says, in an order that respects every edge."""
+    """The changes that make `live` what `desired` says, in an order that respects every edge.
+    `locate` names where the YAML asks for a record ("path:line"), asked only of changed ones."""
     found = matches if matches is not None else match_records(desired, live)
     resolver = Resolver(found)
     changes: list[Change] = []
     for match in found:
-        changes.extend(_changes_for(match, resolver, compare))
+        changes.extend(_changes_for(match, resolver, compare, locate))
     return topological(_with_dependencies(changes, {m.desired.address: m.desired for m in found}))
 
 
@@ -166,7 +176,9 @@ def _field_changes(
     return out
 
 
-def _changes_for(match: Match, resolver: Resolver, compare: Compare) -> list[Change]:
+def _changes_for(
+    match: Match, resolver: Resolver, compare: Compare, locate: Locate
+) -> list[Change]:
     want, have = match.desired, match.live
     if want.intent == "absent":
         if have is None:
@@ -176,11 +188,12 @@ def _changes_for(match: Match, resolver: Resolver, compare: Compare) -> list[Cha
             if want.access in ("revoked", "pending")
             else "removed from the access repo"
         )
-        return [_change(want, have, Action.DELETE, [], reason)]
+        return [_change(want, have, Action.DELETE, [], reason, source=locate(want))]
 
     fields = _field_changes(want, have, resolver, compare)
     if not fields:
         return []
+    source = locate(want)
     first = [f for f in fields if f.name not in want.later_fields]
     later = [f for f in fields if f.name in want.later_fields]
     out: list[Change] = []
@@ -191,13 +204,14 @@ def _changes_for(match: Match, resolver: Resolver, compare: Compare) -> list[Cha
             if name not in want.fields
         ]
         action = Action.CREATE
-        out.append(_change(want, None, action, first, _reason(want, None, action), create_only))
+        reason = _reason(want, None, action)
+        out.append(_change(want, None, action, first, reason, create_only, source=source))
     elif first:
         action = _action(want, have)
-        out.append(_change(want, have, action, first, _reason(want, have, action)))
+        out.append(_change(want, have, action, first, _reason(want, have, action), source=source))
     if later:
         reason = "write the ids the other systems assigned"
-        out.append(_change(want, have, Action.UPDATE, later, reason, step=1))
+        out.append(_change(want, have, Action.UPDATE, later, reason, step=1, source=source))
     return out
 
 
@@ -235,6 +249,7 @@ def _change(
     create_fields: Sequence[FieldChange] = (),
     *,
     step: int = 0,
+    source: str | None = None,
 ) -> Change:
     manual = want.manual
     return Change(
@@ -247,7 +262,7 @@ def _change(
         remote_id=have.id if have is not None else None,
         fingerprint=have.fingerprint if have is not None else None,
         create_fields=tuple(create_fields),
-        source=(f"{want.source.path}:{want.source.line}" if want.source is not None else None),
+        source=source,
         origin=Origin.REPO,
         person=want.person,
         manual=manual,
@@ -288,4 +303,7 @@ def _with_dependencies(
                         edges[other.id].add(change.id)  # the dependant goes first
                 elif not _removing(change):
                     edges[change.id].add(other.id)
-    return [replace(c, depends_on=tuple(sorted(edges.get(c.id, ())))) for c in changes]
+    return [
+        replace(c, depends_on=tuple(sorted(found))) if (found := edges.get(c.id)) else c
+        for c in changes
+    ]

@@ -11,12 +11,12 @@ from dataclasses import replace
 
 from ..engine import manual
 from ..providers.contract import (
+    Action,
     Address,
     Change,
     DesiredContext,
     DesiredRecord,
     LiveRecord,
-    Location,
     ManagedResource,
     PlanWarning,
     Problem,
@@ -38,6 +38,7 @@ from .ownership import (
 )
 from .plan import ManagedRecord, Plan
 from .safety import assess, warnings
+from .sources import SourceLines
 from .view import desired_view
 
 ReadProgress = Callable[[str, int | None], None]
@@ -71,6 +72,7 @@ def make_plan(
         live.extend(read)
         if progress is not None:
             progress(name, len(read))
+    del scopes  # every key and id of the repo, twice: not needed past the reads
 
     matches = match_records(records, live)
     matched_ids = _matched_ids(matches)
@@ -99,13 +101,16 @@ def make_plan(
     def compare(system: str, name: str, want: object, have: object) -> bool:
         return providers[system].same_value(name, want, have)
 
-    changes = diff(records, live, compare=compare, matches=matches)
+    lines = SourceLines(view)
+    changes = diff(records, live, compare=compare, matches=matches, locate=lines.of_record)
     changes = _provider_hooks(changes, records, live, providers)
-    changes = manual.track(changes, state, {str(r.address): r for r in live}, providers)
+    by_hand = {c.address for c in changes if c.action is Action.MANUAL}
+    seen_live = {str(r.address): r for r in live if r.address in by_hand}
+    changes = manual.track(changes, state, seen_live, providers)
     targets, changes = targets_and_origins(
         [(m.desired, m.live) for m in matches], changes, state, compare
     )
-    changes = mark_unmanaged(changes, takeover)
+    changes = lines.located(mark_unmanaged(changes, takeover))
     kept = tuple(
         ManagedRecord(m.desired.address, m.live.id, m.desired.account)
         for m in matches
@@ -163,7 +168,7 @@ def _desired(
     records: list[DesiredRecord] = []
     for provider in providers.values():
         records.extend(provider.desired(context))
-    return with_sources(records, desired)
+    return records
 
 
 def _matched_ids(matches: Sequence[Match]) -> set[tuple[str, str, str]]:
@@ -220,37 +225,6 @@ def scopes_for(
 
 def scope_for(records: Iterable[DesiredRecord], state: StateDocument, system: str) -> Scope:
     return scopes_for(records, state, (system,))[system]
-
-
-def with_sources(records: Sequence[DesiredRecord], desired: DesiredState) -> list[DesiredRecord]:
-    """Each record located at the YAML that declares it (the account name, or the contact's email)."""
-    unlocated = [r for r in records if r.source is None]
-    if not unlocated:
-        return list(records)  # the providers located every record themselves
-    people = {r.person for r in unlocated if r.person is not None}
-    contact_at: dict[str, Location] = {}
-    account_at: dict[str, Location] = {}
-    for loaded in desired.accounts:
-        account_at[loaded.file.account.name] = desired.sources.locate(
-            loaded.path, "account", "name"
-        )
-    for loaded, index, contact in desired.contacts():
-        if contact.key in people:
-            contact_at[contact.key] = desired.sources.locate(
-                loaded.path, "contacts", index, "email"
-            )
-    out: list[DesiredRecord] = []
-    for record in records:
-        if record.source is None:
-            where = (
-                contact_at.get(record.person)
-                if record.person is not None
-                else account_at.get(record.account)
-            )
-            if where is not None:
-                record = replace(record, source=where)
-        out.append(record)
-    return out
 
 
 def undeclared(desired: DesiredState, state: StateDocument) -> set[str]:

@@ -42,6 +42,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol, runtime_checkable
 
 # ---------------------------------------------------------------- errors and problems
@@ -140,6 +141,10 @@ def email_key(email: str) -> str:
 
 
 # ---------------------------------------------------------------- addresses and values
+
+NO_VALUES: Mapping[str, Any] = MappingProxyType({})
+"""An empty, read-only mapping shared by the many records that have no values of a kind."""
+
 
 _ADDRESS = re.compile(
     r'^(?P<system>[a-z][a-z0-9_]*)\.(?P<kind>[a-z][a-z0-9_]*)\["(?P<key>.*)"\]$', re.DOTALL
@@ -359,7 +364,7 @@ class DesiredRecord(Addressed):
     """Earlier keys (emails) the live record may still carry: matched, then updated in place."""
     remote_id: str | None = None
     """A pinned id (salesforce_id, or the id state learned): matched before the key."""
-    create_fields: Mapping[str, Any] = field(default_factory=dict)
+    create_fields: Mapping[str, Any] = field(default_factory=lambda: NO_VALUES)
     """Values sent only on create (required fields the YAML does not manage afterwards)."""
     depends_on: tuple[Address, ...] = ()
     """Records whose creation or grant must land first; for removals the order is reversed."""

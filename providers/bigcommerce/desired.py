@@ -16,7 +16,6 @@ from ..contract import (
     DesiredContext,
     DesiredRecord,
     InputError,
-    Location,
     Problem,
 )
 from .config import BigCommerceSystem
@@ -42,10 +41,6 @@ def desired_customers(
         (the edge turned round for removals) revoked only after the customer is gone."""
         return (Address(crm.name, crm.contact_kind or "contact", key),) if crm else ()
 
-    def located(account: AccountSpec, contact: ContactSpec) -> Location:
-        """Where the YAML declares the contact (what the planner would otherwise look up)."""
-        return context.desired.locate(account.path, "contacts", contact.index, "email")
-
     renamed: set[str] = set()
     for account, contact in context.desired.contacts():
         renamed.update(contact.previously)
@@ -56,11 +51,7 @@ def desired_customers(
         address = Address(system, KIND, key)
         if contact.access != "active":
             depends = crm_contact(key)
-            records.append(
-                _absent(
-                    address, account.name, contact.access, None, depends, located(account, contact)
-                )
-            )
+            records.append(_absent(address, account.name, contact.access, None, depends))
             continue
         fields = _customer_fields(settings, context, account, contact, problems)
         aliases = contact.previously
@@ -87,7 +78,6 @@ def desired_customers(
                 remote_id=remote_id,
                 create_fields=create_fields,
                 depends_on=crm_contact(key),
-                source=located(account, contact),
             )
         )
     # A managed key a contact now lists under `previously` is an email change, not a removal.
@@ -157,7 +147,6 @@ def _absent(
     access: AccessLevel,
     remote_id: str | None,
     depends_on: tuple[Address, ...],
-    source: Location | None = None,
 ) -> DesiredRecord:
     return DesiredRecord(
         address=address,
@@ -168,5 +157,4 @@ def _absent(
         person=address.key,
         remote_id=remote_id,
         depends_on=depends_on,
-        source=source,
     )

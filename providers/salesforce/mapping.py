@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from ..contract import (
+    NO_VALUES,
     PERMISSIONS,
     PERSON_FIELDS,
     AccountSpec,
@@ -109,7 +110,6 @@ class DesiredBuilder:
             fields=values,
             access=None if "active" not in values else ("active" if active else "revoked"),
             remote_id=account.salesforce_id or self._managed_ids.get(("account", account.name)),
-            source=self._context.desired.locate(account.path, "account", "name"),
         )
 
     def _check_lookup(self, path: str, name: str, value: str) -> None:
@@ -180,10 +180,9 @@ class DesiredBuilder:
             person=key,
             aliases=contact.previously,
             remote_id=remote_id,
-            create_fields=create_fields,
+            create_fields=create_fields or NO_VALUES,
             depends_on=depends_on,
             later_fields=later,
-            source=self._context.desired.locate(account.path, "contacts", contact.index, "email"),
         )
 
     def _ecommerce(self, contact: ContactSpec) -> dict[str, Any]:
