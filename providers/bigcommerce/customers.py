@@ -39,23 +39,22 @@ class CustomerReader:
         self._client = client
         self._page_size = page_size
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self) -> Iterator[dict[str, Any]]:
+        """Every customer, a page at a time: a caller that keeps only what it needs of each never
+        holds the whole store's raw pages at once."""
         return self._pages({})
 
-    def by_emails(self, emails: Iterable[str]) -> list[dict[str, Any]]:
+    def by_emails(self, emails: Iterable[str]) -> Iterator[dict[str, Any]]:
         return self._filtered("email:in", sorted({email_key(e) for e in emails}))
 
-    def by_ids(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+    def by_ids(self, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
         return self._filtered("id:in", sorted({i for i in ids if i.isdigit()}, key=int))
 
-    def _filtered(self, name: str, values: Sequence[str]) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
+    def _filtered(self, name: str, values: Sequence[str]) -> Iterator[dict[str, Any]]:
         for chunk in chunks(values, FILTER_CHUNK):
-            found.extend(self._pages({name: ",".join(chunk)}))
-        return found
+            yield from self._pages({name: ",".join(chunk)})
 
-    def _pages(self, filters: Mapping[str, str]) -> list[dict[str, Any]]:
-        customers: list[dict[str, Any]] = []
+    def _pages(self, filters: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         page, total_pages = 1, 1
         while page <= total_pages:
             params: dict[str, str | int] = {**filters, "limit": self._page_size, "page": page}
@@ -65,8 +64,7 @@ class CustomerReader:
                     f"bigcommerce: listing customers failed: {error_text(response)}"
                 )
             body = response.json()
-            customers.extend(body.get("data") or [])
+            yield from body.get("data") or []
             pagination = (body.get("meta") or {}).get("pagination") or {}
             total_pages = int(pagination.get("total_pages") or 1)
             page += 1
-        return customers

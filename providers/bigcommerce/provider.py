@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -105,9 +106,9 @@ class BigCommerceProvider(BaseProvider):
         if scope.full:
             customers = self._reader.all()
         else:
-            customers = self._reader.by_ids(scope.ids) + self._reader.by_emails(scope.keys)
-        unique = {str(c["id"]): c for c in customers}
-        return [live_record(self.name, c) for c in unique.values()]
+            customers = chain(self._reader.by_ids(scope.ids), self._reader.by_emails(scope.keys))
+        unique = {str(c["id"]): live_record(self.name, c) for c in customers}
+        return list(unique.values())
 
     def apply(self, changes: Sequence[Change], on_batch: BatchCallback) -> None:
         self._writer.apply(changes, on_batch)

@@ -10,8 +10,7 @@ as `...+0000`, parent fields nested under the relationship), so both reads yield
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from simple_salesforce.api import Salesforce
@@ -40,8 +39,9 @@ class BulkQuery:
         self._fields = fields
         self._sleep = sleep
 
-    def pages(self, soql: str, kind: Kind) -> Iterator[list[dict[str, Any]]]:
-        """The read's records a page at a time, through a query job when it is large."""
+    def pages(self, soql: str, kind: Kind) -> Iterator[Iterable[dict[str, Any]]]:
+        """The read's records a page at a time, through a query job when it is large (a job's
+        result set is converted row by row as the caller takes them, never held whole)."""
         page: dict[str, Any] = self._connection.call("query", lambda sf: self._first(sf, soql))
         threshold = self._settings.read_threshold
         large = threshold is not None and int(page.get("totalSize") or 0) >= threshold
@@ -63,7 +63,7 @@ class BulkQuery:
 
         return more
 
-    def _job(self, soql: str, kind: Kind) -> Iterator[list[dict[str, Any]]]:
+    def _job(self, soql: str, kind: Kind) -> Iterator[Iterator[dict[str, Any]]]:
         body = {
             "operation": "query",
             "query": soql,
@@ -83,9 +83,10 @@ class BulkQuery:
         while True:
             params = {"maxRecords": str(RESULT_SET), **({"locator": locator} if locator else {})}
             response = self._client.csv("bulk query results", f"query/{job_id}/results", params)
-            rows = csv.DictReader(io.StringIO(response.text))
-            yield [converter.record(row) for row in rows]
             locator = response.headers.get("Sforce-Locator", "null")
+            text = response.text
+            del response  # its bytes: the text is all that is read from here
+            yield map(converter.record, csv.DictReader(lines_of(text)))
             if locator in ("", "null"):
                 return
 
@@ -133,3 +134,17 @@ class _Converter:
         if name in self._datetimes and text.endswith("Z"):
             return text[:-1] + "+0000"
         return text
+
+
+def lines_of(text: str) -> Iterator[str]:
+    """The text's lines, each with its "\n", one at a time: a result set of 50,000 rows is never
+    copied whole (io.StringIO would copy it at four bytes a character). Only "\n" ends a line, as
+    the job asked (lineEnding LF), so a quoted value holding other breaks stays whole."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
