@@ -32,7 +32,7 @@ RECEIPT_ADDRESS = "receipt"
 """The address of a receipt entry: the receipt covers the whole apply, not one resource."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ResourceState:
     address: str
     system: str

@@ -103,8 +103,9 @@ class _Strings:
         same = self.same
         try:
             system, kind, account = raw["system"], raw["kind"], raw.get("account", "")
+            said = raw["address"]
             resource = ResourceState(
-                address=raw["address"],
+                address=address if said == address else said,  # the key's string, held once
                 system=same(system),
                 kind=same(kind),
                 key=raw["key"],
