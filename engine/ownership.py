@@ -29,6 +29,7 @@ from ..providers.contract import (
     SystemInfo,
 )
 from ..state.base import StateDocument
+from ..state.tracked import peek
 from .errors import StateError
 
 TARGET = "target"
@@ -167,7 +168,7 @@ def targets_and_origins(
         wanted = _plain(want.fields)
         target = fingerprint(wanted)
         address = str(want.address)
-        known = resources.get(address)
+        known = peek(resources, address)
         recorded = known.attributes.get(TARGET) if known is not None else None
         if recorded != target:
             targets[address] = target

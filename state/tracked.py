@@ -86,3 +86,11 @@ class TrackedResources(dict[str, ResourceState]):
         present = sorted(a for a in self.touched if a in self)
         gone = sorted(a for a in self.touched if a not in self)
         return present, gone
+
+
+def peek(resources: Mapping[str, ResourceState], address: str) -> ResourceState | None:
+    """The resource at `address`, looked at and not taken: a TrackedResources does not count it
+    touched (a plan reads the target of every record; only what is changed should be journalled)."""
+    if isinstance(resources, dict):
+        return dict.get(resources, address)
+    return resources.get(address)
