@@ -1,11 +1,15 @@
 """The cyclic garbage collector, paused while storegate builds its large, acyclic structures (the
-loaded repo, a read state).
+loaded repo, a read state, a plan).
 
 Loading 100,000 contacts (or planning over 200,000 resources) allocates millions of small objects
 that all stay alive; CPython's collector scans the surviving ones again and again as they pile up
 (about 40% of a load). Nothing storegate builds there is a reference cycle, so the collector is
-paused for the block and restored after it; `keep_for_the_run` then moves what was built out of
-its sight for good (gc.freeze), for a command that holds it until it exits.
+paused for the block.
+
+Resuming it as is would cost one more full scan: every object made in the block still counts as
+young, so the first allocation after the block collects them all (0.2 s after a load of 100,000
+contacts). Instead, what the block built is moved to the oldest generation as the block ends, where
+only the collector's rare full collections look at it, as they would at any long-lived data.
 """
 
 from __future__ import annotations
@@ -24,9 +28,14 @@ def paused_collection() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            _age_survivors()
             gc.enable()
 
 
-def keep_for_the_run() -> None:
-    """What exists now lives until the process exits: never scan it again."""
-    gc.freeze()
+def _age_survivors() -> None:
+    """Every tracked object to the oldest generation, with the young count reset. Done by freezing
+    and unfreezing, which only splices the collector's lists; skipped when something else froze
+    objects on purpose (unfreezing would hand those back to the collector)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
