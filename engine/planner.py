@@ -76,14 +76,10 @@ def make_plan(
 
     matches = match_records(records, live)
     matched_ids = _matched_ids(matches)
-    unmanaged = find_unmanaged(
-        live,
-        matched_ids,
-        {a.name for a in view.accounts},
-        {c.key for _, c in view.contacts()}
-        | {old for _, c in view.contacts() for old in c.previously},
-        systems,
-    )
+    declared_accounts = {a.name for a in view.accounts}
+    declared_people = {c.key for _, c in view.contacts()}
+    declared_people.update(old for _, c in view.contacts() for old in c.previously)
+    unmanaged = find_unmanaged(live, matched_ids, declared_accounts, declared_people, systems)
     exclusive = {a.name for a in view.accounts if a.exclusive}
     takeover = {u.address.key for u in unmanaged if u.account in exclusive}
     if takeover:
@@ -128,7 +124,7 @@ def make_plan(
         serial=state.serial,
         managed_contacts=_managed_people(state, records),
         managed=kept,
-        forget=tuple(sorted(undeclared(desired, state))),
+        forget=tuple(sorted(undeclared(declared_people, declared_accounts, state))),
         repo=desired.config.repo,
         unmanaged=tuple(u for u in unmanaged if u.address.key not in takeover),
         undeclared_accounts=undeclared_accounts(live, matched_ids, systems),
@@ -227,11 +223,9 @@ def scope_for(records: Iterable[DesiredRecord], state: StateDocument, system: st
     return scopes_for(records, state, (system,))[system]
 
 
-def undeclared(desired: DesiredState, state: StateDocument) -> set[str]:
-    """State addresses the YAML no longer declares: forgotten once their revocation is applied."""
-    contacts = {c.key for _, _, c in desired.contacts()}
-    contacts.update(old.strip().lower() for _, _, c in desired.contacts() for old in c.previously)
-    accounts = {loaded.file.account.name for loaded in desired.accounts}
+def undeclared(contacts: set[str], accounts: set[str], state: StateDocument) -> set[str]:
+    """State addresses the YAML no longer declares (`contacts`: every key and earlier key it
+    lists; `accounts`: every account name): forgotten once their revocation is applied."""
     gone: set[str] = set()
     for resource in state.resources.values():
         if resource.kind == JOURNAL:
