@@ -27,6 +27,7 @@ from .model import (
     LoadedAccount,
     Location,
     SourceMap,
+    share_field_sets,
 )
 from .model_problems import problems_from
 from .problems import Problem, Severity
@@ -92,6 +93,7 @@ def _load_repo(root: Path, max_file_bytes: int | None) -> LoadResult:
     for relpath in reader.account_paths():
         file = reader.load(relpath, account_model, sources)
         if file is not None:
+            share_field_sets(file)
             accounts.append(LoadedAccount(relpath, file))
     if config is not None and not reader.account_files_seen:
         reader.problems.append(

@@ -179,6 +179,24 @@ class AccountFile(Strict):
     contacts: list[Contact] = Field(default_factory=list)
 
 
+_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+
+
+def share_field_sets(file: AccountFile) -> None:
+    """Each contact's set of the fields its YAML sets, held once per distinct set: pydantic keeps a
+    set per model (728 bytes for eight names, more than the contact's values), and most contacts of
+    a repo set the same fields. The models are frozen, so pydantic never adds to a shared set (it
+    does so only on assignment); pydantic's serializer needs it to be a set, not a frozenset."""
+    for contact in file.contacts:
+        names = frozenset(contact.__pydantic_fields_set__)
+        shared = _FIELD_SETS.get(names)
+        if shared is None:
+            if len(_FIELD_SETS) >= 4096:  # a bound for a repo whose every contact differs
+                continue
+            shared = _FIELD_SETS[names] = set(names)
+        object.__setattr__(contact, "__pydantic_fields_set__", shared)
+
+
 def managed_fields(model: BaseModel, names: tuple[str, ...]) -> dict[str, Any]:
     """The fields among `names` the YAML sets (explicit null included); absent ones are unmanaged."""
     return {n: getattr(model, n) for n in names if n in model.model_fields_set}
