@@ -136,8 +136,10 @@ StoreRemoval = Literal["deactivate", "delete"]
 
 
 def email_key(email: str) -> str:
-    """Emails are identities compared case-insensitively."""
-    return email.strip().lower()
+    """Emails are identities compared case-insensitively. An email already in that form is its
+    own key (the same string object: a plan holds a key per record, 100,000s of them)."""
+    key = email.strip().lower()
+    return email if key == email else key
 
 
 # ---------------------------------------------------------------- addresses and values
