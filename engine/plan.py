@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ManagedRecord:
     """A record the access repo declares and that exists live: apply records it in state even when
     nothing changes, so removing it from the YAML later plans a revocation."""

@@ -93,6 +93,11 @@ def make_plan(
         records = _desired(providers, context, desired)
         matches = match_records(records, live)
         matched_ids = _matched_ids(matches)
+    crm_only = undeclared_accounts(live, matched_ids, systems)
+    forget = tuple(sorted(undeclared(declared_people, declared_accounts, state)))
+    # Held until the plan is made, these would top its peak: a set entry per live record and
+    # contact, and a managed resource per state record.
+    del matched_ids, declared_people, declared_accounts, context, managed
 
     def compare(system: str, name: str, want: object, have: object) -> bool:
         return providers[system].same_value(name, want, have)
@@ -124,10 +129,10 @@ def make_plan(
         serial=state.serial,
         managed_contacts=_managed_people(state, records),
         managed=kept,
-        forget=tuple(sorted(undeclared(declared_people, declared_accounts, state))),
+        forget=forget,
         repo=desired.config.repo,
         unmanaged=tuple(u for u in unmanaged if u.address.key not in takeover),
-        undeclared_accounts=undeclared_accounts(live, matched_ids, systems),
+        undeclared_accounts=crm_only,
         adopted=tuple(
             sorted(str(k.address) for k in kept if str(k.address) not in state.resources)
         ),

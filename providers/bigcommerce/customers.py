@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -24,10 +25,14 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def live_record(system: str, customer: Mapping[str, Any]) -> LiveRecord:
+    fields = {name: customer.get(name) for name in FIELDS}
+    company = fields["company"]
+    if isinstance(company, str):
+        fields["company"] = sys.intern(company)  # an account's customers share its name
     return LiveRecord(
         address=Address(system, KIND, email_key(str(customer["email"]))),
         id=str(customer["id"]),
-        fields={name: customer.get(name) for name in FIELDS},
+        fields=fields,
         access="active",
     )
 
