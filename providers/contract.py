@@ -375,6 +375,9 @@ class DesiredRecord(Addressed):
     manual: ManualStep | None = None
     """Set when this record's changes have no API: the plan shows the step, a person does it."""
     source: Location | None = None
+    """Where the YAML declares the record, when the provider knows better than the engine. Left
+    None (the usual case), the engine names the contact's email line, else the account's name
+    line, for the record's changes only: records handed to the hooks carry no location."""
 
 
 @dataclass(frozen=True, slots=True)
