@@ -117,7 +117,7 @@ class Resolver:
 Locate = Callable[[DesiredRecord], str | None]
 
 
-def _own_source(record: DesiredRecord) -> str | None:
+def own_source(record: DesiredRecord) -> str | None:
     """Where the provider located the record, if it did."""
     return None if record.source is None else f"{record.source.path}:{record.source.line}"
 
@@ -128,7 +128,7 @@ def diff(
     *,
     compare: Compare = default_compare,
     matches: Sequence[Match] | None = None,
-    locate: Locate = _own_source,
+    locate: Locate = own_source,
 ) -> list[Change]:
     """The changes that make `live` what `desired` says, in an order that respects every edge.
     `locate` names where the YAML asks for a record ("path:line"), asked only of changed ones."""

@@ -149,12 +149,9 @@ class Positions(dict[NodeKey, Location]):
         return None if position is None else Location(key[0], position[0], position[1])
 
     def get(self, key: NodeKey, default: Location | None = None) -> Location | None:  # type: ignore[override]
-        found = super().get(key) if super().__len__() else None
+        found = super().get(key)
         if found is None:
-            table = self.files.get(key[0])
-            position = None if table is None else table.get(key[1])
-            if position is not None:
-                return Location(key[0], position[0], position[1])
+            found = self._table(key)
         return default if found is None else found
 
     def __getitem__(self, key: NodeKey) -> Location:

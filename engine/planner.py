@@ -224,10 +224,6 @@ def scopes_for(
     }
 
 
-def scope_for(records: Iterable[DesiredRecord], state: StateDocument, system: str) -> Scope:
-    return scopes_for(records, state, (system,))[system]
-
-
 def undeclared(contacts: set[str], accounts: set[str], state: StateDocument) -> set[str]:
     """State addresses the YAML no longer declares (`contacts`: every key and earlier key it
     lists; `accounts`: every account name): forgotten once their revocation is applied."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ..providers.contract import Change, DesiredRecord, DesiredView
+from .diff import own_source
 
 
 class SourceLines:
@@ -33,9 +34,7 @@ class SourceLines:
         return f"{where.path}:{where.line}"
 
     def of_record(self, record: DesiredRecord) -> str | None:
-        if record.source is not None:
-            return f"{record.source.path}:{record.source.line}"
-        return self.of(record.person, record.account)
+        return own_source(record) or self.of(record.person, record.account)
 
     def located(self, changes: Sequence[Change]) -> list[Change]:
         """The changes, each unlocated one located if the YAML declares its record (the ones a
