@@ -40,3 +40,15 @@ def http(sandbox: Sandbox) -> Iterator[httpx.Client]:
         headers={"Authorization": f"Bearer {sandbox.env['SF_ACCESS_TOKEN']}"},
     ) as client:
         yield client
+
+
+def bigcommerce_client(sandbox: Sandbox, under: str = "") -> httpx.Client:
+    """An authenticated client of the BigCommerce emulator at /stores/sandbox{under}."""
+    return httpx.Client(
+        base_url=f"{sandbox.url}/stores/sandbox{under}",
+        verify=ssl.create_default_context(cafile=str(sandbox.ca_path)),
+        headers={
+            "X-Auth-Token": sandbox.settings["bigcommerce"]["access_token"],
+            "Accept": "application/json",
+        },
+    )

@@ -14,6 +14,7 @@ from storegate.sandbox import bigcommerce
 from storegate.sandbox.admin import SandboxAdmin
 from storegate.sandbox.seed import SeedError, load_seed
 from storegate.sandbox.server import Sandbox
+from tests.sandbox.conftest import bigcommerce_client
 
 RATE_HEADERS = (
     "X-Rate-Limit-Time-Window-Ms",
@@ -29,12 +30,7 @@ def person(n: int, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    token = sandbox.settings["bigcommerce"]["access_token"]
-    with httpx.Client(
-        base_url=f"{sandbox.url}/stores/sandbox",
-        verify=ssl.create_default_context(cafile=str(sandbox.ca_path)),
-        headers={"X-Auth-Token": token, "Accept": "application/json"},
-    ) as client:
+    with bigcommerce_client(sandbox) as client:
         yield client
 
 

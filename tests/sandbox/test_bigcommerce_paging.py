@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from storegate.sandbox.salesforce_meta import default_objects
 from storegate.sandbox.server import Sandbox
 from storegate.sandbox.soql_sql import columns_for
 from storegate.sandbox.store import Column, ColumnTable, Store
+from tests.sandbox.conftest import bigcommerce_client
 
 COUNT = 3000
 LAST_NAMES = ("Doe", "doe", "Ölund", "Zed", "Åberg", "adams", "Émile")
@@ -29,12 +29,7 @@ COMPANIES = ("ACME", "Acme", " acme", "Other", "")
 
 @pytest.fixture
 def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    token = sandbox.settings["bigcommerce"]["access_token"]
-    with httpx.Client(
-        base_url=f"{sandbox.url}/stores/sandbox/v3",
-        verify=ssl.create_default_context(cafile=str(sandbox.ca_path)),
-        headers={"X-Auth-Token": token, "Accept": "application/json"},
-    ) as client:
+    with bigcommerce_client(sandbox, "/v3") as client:
         yield client
 
 
