@@ -165,7 +165,11 @@ class BulkClient:
     def csv(
         self, what: str, path: str, params: Mapping[str, str] | None = None
     ) -> requests.Response:
-        return self._request(what, "GET", path, params=params, accept=CSV_TYPE)
+        response = self._request(what, "GET", path, params=params, accept=CSV_TYPE)
+        # Bulk API 2.0 CSV is UTF-8; requests would decode a `text/csv` without a charset as
+        # ISO-8859-1 (its HTTP/1.1 default for text/*), turning "Zoë" into "ZoÃ«".
+        response.encoding = "utf-8"
+        return response
 
     def _request(
         self,
