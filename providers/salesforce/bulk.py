@@ -100,6 +100,7 @@ class BulkSettings:
     poll_seconds: float
     poll_max_seconds: float
     job_timeout_seconds: float
+    query_max_records: int
 
     @classmethod
     def of(cls, settings: SalesforceSystem) -> BulkSettings:
@@ -109,6 +110,7 @@ class BulkSettings:
             settings.bulk_poll_seconds,
             settings.bulk_poll_max_seconds,
             settings.bulk_job_timeout_seconds,
+            settings.bulk_query_max_records,
         )
 
     def polls(self) -> Iterator[float]:

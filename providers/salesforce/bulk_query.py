@@ -2,7 +2,7 @@
 
 The REST query's first page says how many records the whole read holds (`totalSize`). Under
 `bulk_read_threshold` the read goes on page by page (2,000 records a call); at or above it, the
-same SOQL runs as a query job whose CSV results come `RESULT_SET` records a call. CSV cells are
+same SOQL runs as a query job whose CSV results come `bulk_query_max_records` records a call. CSV cells are
 turned back into the values the REST API gives (checkboxes as booleans, empty as null, datetimes
 as `...+0000`, parent fields nested under the relationship), so both reads yield the same records.
 """
@@ -20,7 +20,6 @@ from .bulk import CLOSED_STATES, BulkClient, BulkSettings, Sleep
 from .connection import Connection
 from .profiles import CHECKBOXES, FieldMap, Kind
 
-RESULT_SET = 50_000
 DATETIMES = frozenset({"invitation_accepted_at"})
 
 
@@ -81,7 +80,10 @@ class BulkQuery:
         converter = _Converter(self._fields, kind)
         locator = ""
         while True:
-            params = {"maxRecords": str(RESULT_SET), **({"locator": locator} if locator else {})}
+            params = {
+                "maxRecords": str(self._settings.query_max_records),
+                **({"locator": locator} if locator else {}),
+            }
             response = self._client.csv("bulk query results", f"query/{job_id}/results", params)
             locator = response.headers.get("Sforce-Locator", "null")
             text = response.text

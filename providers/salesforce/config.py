@@ -80,6 +80,12 @@ class SalesforceSystem(Strict):
         description="a read whose first page reports at least this many records runs as a Bulk "
         "API 2.0 query job (null: never)",
     )
+    bulk_query_max_records: int = Field(
+        10_000,
+        ge=1,
+        description="records a Bulk API 2.0 query job hands back per results call (its "
+        "maxRecords): each call's CSV is held in memory while it is read",
+    )
     bulk_write_threshold: int | None = Field(
         2_000,
         ge=1,

@@ -274,6 +274,13 @@ def test_bulk_query_read_equals_the_rest_read(
     key = lambda r: (r.kind, r.id)  # noqa: E731
     assert sorted(bulk, key=key) == sorted(rest, key=key)
     assert len([r for r in bulk if r.kind == "contact"]) == 2100
+    # Result sets of bulk_query_max_records each: the same records, a results call per set.
+    admin.reset_calls()
+    paged = sf_provider(
+        tmp_path, bulk_read_threshold=2000, bulk_query_max_records=1000, **QUICK
+    ).read(Scope())
+    assert calls_to(admin, "GET jobs/query/{id}/results") == 3
+    assert sorted(paged, key=key) == sorted(rest, key=key)
     # A read of one page never starts a job; under the threshold the REST pages serve it.
     admin.reset_calls()
     sf_provider(tmp_path, bulk_read_threshold=10_000).read(Scope())
@@ -420,7 +427,7 @@ def test_a_lost_job_makes_creates_look_up_before_writing(
 
 
 def test_polls_are_bounded_by_the_job_timeout() -> None:
-    settings = BulkSettings(None, None, 1.0, 15.0, 60.0)
+    settings = BulkSettings(None, None, 1.0, 15.0, 60.0, 10_000)
     waits = list(settings.polls())
     assert waits == [1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0]
     assert sum(waits) <= 60.0
