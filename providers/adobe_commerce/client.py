@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from ..contract import AuthError, ConfigError, ProviderError
+from ..http_client import Client
 from ..retrying import Retryable, transport_failure, with_retries
 from ..settings import remember_secret
 
@@ -86,7 +87,7 @@ class AdobeClient:
         self._system = system
         self._timeout_seconds = timeout_seconds
         self._ca_file = None if ca_bundle is None else str(ca_bundle)
-        self._http = httpx.Client(
+        self._http = Client(
             base_url=f"{base_url.rstrip('/')}/rest/{store_code}/V1",
             headers={"Accept": "application/json", "Content-Type": "application/json"},
             verify=_tls_context(system, ca_bundle),

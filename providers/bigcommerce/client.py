@@ -26,6 +26,7 @@ from ..contract import (
     ConfigError,
     ProviderError,
 )
+from ..http_client import Client
 from ..net_errors import shown_url
 from ..retrying import Retryable, transport_failure, with_retries
 
@@ -92,7 +93,7 @@ class BigCommerceClient:
         max_concurrency: int,
         uncertainty_margin_seconds: float = 0.0,
     ) -> None:
-        self._http = httpx.Client(
+        self._http = Client(
             base_url=f"{base_url.rstrip('/')}/stores/{store_hash}",
             headers={
                 "X-Auth-Token": access_token,

@@ -25,6 +25,7 @@ from ..contract import (
     ConfigError,
     ProviderError,
 )
+from ..http_client import Client
 from ..retrying import Retryable, transport_failure, with_retries
 
 API_PATH = "/api/v1"
@@ -99,7 +100,7 @@ class Cin7Client:
         self.name = name
         self._timeout_seconds = timeout_seconds
         self._ca_file = None if ca_bundle is None else str(ca_bundle)
-        self._http = httpx.Client(
+        self._http = Client(
             base_url=f"{base_url.rstrip('/')}{API_PATH}",
             auth=httpx.BasicAuth(username, api_key),
             headers={"Accept": "application/json"},

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..contract import ProviderError, TransientError
+from ..http_client import Client
 
 TABS = ("current", "pending", "deactivated", "error")
 
@@ -30,7 +31,7 @@ class StoreView:
     def __init__(self, name: str, url: str, tls: ssl.SSLContext, timeout_seconds: float) -> None:
         self._name = name
         self._url = url
-        self._http = httpx.Client(verify=tls, timeout=timeout_seconds)
+        self._http = Client(verify=tls, timeout=timeout_seconds)
 
     def close(self) -> None:
         self._http.close()

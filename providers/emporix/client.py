@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from ..contract import AuthError, ConfigError, ProviderError, TransientError
+from ..http_client import Client
 from ..settings import remember_secret
 
 RETRY_AFTER_CAP_SECONDS = 30.0
@@ -58,7 +59,7 @@ class _Retry(Exception):
 class EmporixClient:
     def __init__(self, target: Target) -> None:
         self.target = target
-        self._http = httpx.Client(
+        self._http = Client(
             base_url=target.base_url.rstrip("/"),
             verify=_tls_context(target),
             timeout=target.timeout_seconds,
