@@ -95,20 +95,19 @@ class Resolver:
     """Turns Refs into values where the target already exists live and is not being replaced."""
 
     def __init__(self, matches: Sequence[Match]) -> None:
-        present = [m for m in matches if m.desired.intent == "present"]
-        self._live = {m.desired.address: m.live for m in present}
-        self._desired = {m.desired.address: m.desired for m in present}
+        self._present = {m.desired.address: m for m in matches if m.desired.intent == "present"}
 
     def resolve(self, value: Any) -> Any:
         if not isinstance(value, Ref):
             return value
-        target = self._live.get(value.address)
-        if target is None:
+        found = self._present.get(value.address)
+        if found is None or found.live is None:
             return value
+        target = found.live
         if value.attribute == "id":
             return target.id
         # The value the target is about to have, not the one it has (an email changing in place).
-        wanted = self._desired[value.address].fields.get(value.attribute)
+        wanted = found.desired.fields.get(value.attribute)
         if wanted is not None and not isinstance(wanted, Ref | KeepIfSet):
             return wanted
         return target.fields.get(value.attribute, value)
@@ -137,7 +136,9 @@ def diff(
     changes: list[Change] = []
     for match in found:
         changes.extend(_changes_for(match, resolver, compare, locate))
-    return topological(_with_dependencies(changes, {m.desired.address: m.desired for m in found}))
+    changed = {c.address for c in changes}
+    records = {m.desired.address: m.desired for m in found if m.desired.address in changed}
+    return topological(_with_dependencies(changes, records))
 
 
 _PLAIN_TYPES = frozenset({str, bool, int})
@@ -150,9 +151,17 @@ def _field_changes(
     system = want.address.system
     live = have.fields if have is not None else None
     wanted = want.fields
-    if live is not None and wanted.items() <= live.items():
-        return out  # every value already equal (==) live: nothing for any provider to judge
-    for name, raw in wanted.items():
+    if live is not None:
+        # Values already equal (==) live are nothing for any provider to judge: only the others
+        # (and a Ref, equal to nothing, resolved below) are looked at one by one.
+        get = live.get
+        names: Iterable[str] = [name for name, value in wanted.items() if get(name) != value]
+        if not names:
+            return out
+    else:
+        names = wanted
+    for name in names:
+        raw = wanted[name]
         before = live.get(name) if live is not None else None
         kind = type(raw)
         if kind is KeepIfSet:

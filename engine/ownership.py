@@ -125,13 +125,14 @@ _CANONICAL = _canonical_encoder()
 def fingerprint(values: Mapping[str, Any]) -> str:
     """`names:values`, each hashed: a record whose managed field set changed is the repo's doing."""
     digest = hashlib.sha256(_CANONICAL(values).encode()).hexdigest()
-    return f"{_names_hash(tuple(sorted(values)))}:{digest[:16]}"
+    return f"{_names_hash(tuple(values))}:{digest[:16]}"
 
 
 @functools.lru_cache(maxsize=1024)
 def _names_hash(names: tuple[str, ...]) -> str:
-    """Most records of a kind manage the same fields: their names are hashed once."""
-    return _hash(json.dumps(list(names)))[:8]
+    """The hash of the names, sorted. Most records of a kind manage the same fields, in the same
+    order: cached by the names as given, each set is sorted and hashed once."""
+    return _hash(json.dumps(sorted(names)))[:8]
 
 
 def _hash(text: str) -> str:
@@ -142,10 +143,13 @@ def _same_fields(a: str, b: str) -> bool:
     return a.split(":", 1)[0] == b.split(":", 1)[0]
 
 
-_LATER_VALUES = (Ref, KeepIfSet)
+_LATER_VALUES = frozenset({Ref, KeepIfSet})
 
 
-def _plain(fields: Mapping[str, Any]) -> dict[str, Any]:
+def _plain(fields: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The fields whose values are known now (no Ref, no KeepIfSet): most often all of them."""
+    if _LATER_VALUES.isdisjoint(map(type, fields.values())):
+        return fields
     return {n: v for n, v in fields.items() if type(v) not in _LATER_VALUES}
 
 
