@@ -6,6 +6,7 @@ dropped from the YAML (but still managed) are "absent", so the engine plans a de
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..contract import (
@@ -42,6 +43,7 @@ def desired_customers(
         return (Address(crm.name, crm.contact_kind or "contact", key),) if crm else ()
 
     renamed: set[str] = set()
+    on_create: dict[str, dict[str, Any]] = {}
     for account, contact in context.desired.contacts():
         renamed.update(contact.previously)
         key = contact.key
@@ -58,14 +60,12 @@ def desired_customers(
         remote_id = managed_ids.get(key)
         if remote_id is None and aliases:
             remote_id = next((managed_ids[k] for k in aliases if k in managed_ids), None)
-        local_part = contact.email.split("@", 1)[0]
-        create_fields: dict[str, Any] = {
-            name: contact.fields.get(name) or local_part
-            for name in ("first_name", "last_name")
-            if name not in fields
-        }
-        if "company" not in fields:
-            create_fields["company"] = account.name  # display_name unmanaged: named once, on create
+        create_fields = _create_fields(contact, fields)
+        if "company" not in fields:  # display_name unmanaged: named once, on create
+            if create_fields:
+                create_fields["company"] = account.name
+            else:  # the usual case: one mapping serves every contact of the account
+                create_fields = on_create.setdefault(account.name, {"company": account.name})
         records.append(
             DesiredRecord(
                 address=address,
@@ -88,6 +88,16 @@ def desired_customers(
     if problems:
         raise InputError(sorted(set(problems)))
     return records
+
+
+def _create_fields(contact: ContactSpec, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The names BigCommerce requires that the YAML leaves unmanaged: given once, on create."""
+    local_part = contact.email.split("@", 1)[0]
+    return {
+        name: contact.fields.get(name) or local_part
+        for name in ("first_name", "last_name")
+        if name not in fields
+    }
 
 
 def _serves(system: str, settings: BigCommerceSystem, account: AccountSpec) -> bool:
