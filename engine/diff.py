@@ -95,12 +95,16 @@ class Resolver:
     """Turns Refs into values where the target already exists live and is not being replaced."""
 
     def __init__(self, matches: Sequence[Match]) -> None:
-        self._present = {m.desired.address: m for m in matches if m.desired.intent == "present"}
+        self._matches = matches
+        self._present: dict[tuple[str, str], dict[Address, Match]] = {}
+        """Present records by address, indexed per system and kind as Refs first point there:
+        most Refs point at a few accounts, and records no Ref points at are never indexed."""
 
     def resolve(self, value: Any) -> Any:
         if not isinstance(value, Ref):
             return value
-        found = self._present.get(value.address)
+        address = value.address
+        found = self._of_kind(address.system, address.kind).get(address)
         if found is None or found.live is None:
             return value
         target = found.live
@@ -111,6 +115,18 @@ class Resolver:
         if wanted is not None and not isinstance(wanted, Ref | KeepIfSet):
             return wanted
         return target.fields.get(value.attribute, value)
+
+    def _of_kind(self, system: str, kind: str) -> dict[Address, Match]:
+        index = self._present.get((system, kind))
+        if index is None:
+            index = self._present[(system, kind)] = {
+                m.desired.address: m
+                for m in self._matches
+                if m.desired.intent == "present"
+                and m.desired.address.system == system
+                and m.desired.address.kind == kind
+            }
+        return index
 
 
 Locate = Callable[[DesiredRecord], str | None]
