@@ -16,6 +16,8 @@ from .profiles import (
 )
 
 DATE_FIELDS = frozenset({"ecommerce_access_date"})
+PARENT_IDS = frozenset({"account_id"})
+"""Fields holding the id of a parent record: the contacts of an account all bring the same one."""
 
 
 class UnmappedField(ValueError):
@@ -44,6 +46,8 @@ def to_live(
             value = lookups[name].name_of(str(value))
         elif name in DATE_FIELDS and isinstance(value, str):
             value = value[:10]
+        elif name in PARENT_IDS and isinstance(value, str):
+            value = sys.intern(value)  # held once across the read, as the account's name is
         values[name] = value
     record_id = str(record["Id"])
     if kind == "account":
