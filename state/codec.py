@@ -89,7 +89,8 @@ _RESOURCES_OPEN = ', "resources": {'
 
 
 class _Strings:
-    """One string object for each system, kind and account name (repeated on many resources)."""
+    """One string object for each system, kind, account name and key (repeated on many
+    resources: a contact's key on its record in every system)."""
 
     def __init__(self) -> None:
         self._shared: dict[Any, Any] = {}
@@ -108,10 +109,10 @@ class _Strings:
                 address=address if said == address else said,  # the key's string, held once
                 system=same(system),
                 kind=same(kind),
-                key=raw["key"],
+                key=same(raw["key"]),  # a person's records in every system: one key string
                 id=raw.get("id"),
                 account=same(account),
-                attributes=dict(raw.get("attributes", {})),
+                attributes=_attributes(address, raw.get("attributes", {}), same),
             )
         except KeyError as exc:
             raise MalformedState(f"resource {address} has no {exc.args[0]!r}") from None
@@ -120,6 +121,14 @@ class _Strings:
         if resource.attributes.get("person") == resource.key:
             resource.attributes["person"] = resource.key  # the same string, held once
         return resource
+
+
+def _attributes(address: str, raw: Any, same: Callable[[Any], Any]) -> dict[str, Any]:
+    """The resource's attributes, their names shared: each line of a state is parsed on its own,
+    so every resource would otherwise hold its own "target" string."""
+    if not isinstance(raw, dict):
+        raise MalformedState(f"resource {address} has attributes that are not an object")
+    return {same(name): value for name, value in raw.items()}
 
 
 def _by_line(text: str, strings: _Strings) -> dict[str, Any] | None:

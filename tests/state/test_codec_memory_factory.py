@@ -11,7 +11,7 @@ import pytest
 from storegate.engine.errors import SerialConflict, StateError, StateLocked
 from storegate.engine.model import LocalState
 from storegate.state.base import STATE_VERSION, StateDocument
-from storegate.state.codec import decode, encode
+from storegate.state.codec import MalformedState, decode, encode
 from storegate.state.factory import open_backend
 from storegate.state.local import LocalStateBackend
 from storegate.state.memory import MemoryStateBackend
@@ -48,6 +48,33 @@ def test_encode_then_decode_is_identity() -> None:
     document = document_with("a@acme.example", "b@acme.example")
     document.resources['salesforce.contact["a@acme.example"]'].attributes["invited"] = True
     assert decode(encode(document), "state.json") == document
+
+
+def test_decoded_resources_share_their_attribute_names_and_a_persons_key() -> None:
+    document = document_with("a@acme.example", "b@acme.example")
+    for resource_state in document.resources.values():
+        resource_state.attributes["target"] = f"t:{resource_state.key}"
+    decoded = decode(encode(document), "state.json")
+    assert decoded == document
+    names = [n for r in decoded.resources.values() for n in r.attributes if n == "target"]
+    assert len(names) == len(decoded.resources) and len({id(n) for n in names}) == 1
+
+
+def test_attributes_that_are_not_an_object_name_the_resource() -> None:
+    address = 'salesforce.contact["a@acme.example"]'
+    raw = {
+        "address": address,
+        "system": "salesforce",
+        "kind": "contact",
+        "key": "a@acme.example",
+        "id": None,
+        "attributes": ["target"],
+    }
+    text = json.dumps(
+        {"version": STATE_VERSION, "lineage": "l", "serial": 1, "resources": {address: raw}}
+    )
+    with pytest.raises(MalformedState, match=r"resource salesforce\.contact.*attributes"):
+        decode(text, "state.json")
 
 
 def test_memory_backend_compares_and_swaps_and_records_writes() -> None:
