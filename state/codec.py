@@ -104,12 +104,14 @@ class _Strings:
         same = self.same
         try:
             system, kind, account = raw["system"], raw["kind"], raw.get("account", "")
-            said = raw["address"]
+            said, key = raw["address"], raw["key"]
+            if not isinstance(key, str):
+                raise MalformedState(f"resource {address} has a key that is not a string")
             resource = ResourceState(
                 address=address if said == address else said,  # the key's string, held once
                 system=same(system),
                 kind=same(kind),
-                key=same(raw["key"]),  # a person's records in every system: one key string
+                key=same(key),  # a person's records in every system: one key string
                 id=raw.get("id"),
                 account=same(account),
                 attributes=_attributes(address, raw.get("attributes", {}), same),

@@ -60,7 +60,11 @@ def test_decoded_resources_share_their_attribute_names_and_a_persons_key() -> No
     assert len(names) == len(decoded.resources) and len({id(n) for n in names}) == 1
 
 
-def test_attributes_that_are_not_an_object_name_the_resource() -> None:
+@pytest.mark.parametrize(
+    ("malformed", "named"),
+    [({"attributes": ["target"]}, "attributes"), ({"key": 7}, "a key that is not a string")],
+)
+def test_a_malformed_resource_is_named(malformed: dict[str, Any], named: str) -> None:
     address = 'salesforce.contact["a@acme.example"]'
     raw = {
         "address": address,
@@ -68,12 +72,13 @@ def test_attributes_that_are_not_an_object_name_the_resource() -> None:
         "kind": "contact",
         "key": "a@acme.example",
         "id": None,
-        "attributes": ["target"],
+        "attributes": {},
+        **malformed,
     }
     text = json.dumps(
         {"version": STATE_VERSION, "lineage": "l", "serial": 1, "resources": {address: raw}}
     )
-    with pytest.raises(MalformedState, match=r"resource salesforce\.contact.*attributes"):
+    with pytest.raises(MalformedState, match=rf"resource salesforce\.contact.*{named}"):
         decode(text, "state.json")
 
 
