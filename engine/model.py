@@ -22,6 +22,7 @@ from ..providers.contract import (
     ACCOUNT_SETTINGS,
     PERMISSIONS,
     AccessLevel,
+    DesiredView,
     Location,
     Problem,
     email_key,
@@ -242,6 +243,9 @@ class DesiredState:
     config_path: str = "storegate.yaml"
     warnings: list[Problem] = field(default_factory=list)
     """The rules' warnings, for the plan to show its reviewers (not only stderr)."""
+    view: DesiredView | None = None
+    """The repo as the providers see it, when it was made at load and the contacts' models were
+    then released (`engine.view.view_only`): the account files then list no contacts."""
 
     def contacts(self) -> Iterator[tuple[LoadedAccount, int, Contact]]:
         for loaded in self.accounts:

@@ -6,6 +6,7 @@ provider ever reads pydantic's `model_fields_set` or a file format.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,6 +17,7 @@ from ..providers.contract import (
     ContactSpec,
     DesiredView,
 )
+from ..state.gcpause import paused_collection
 from .model import (
     ACCOUNT_SETTINGS,
     PERMISSIONS,
@@ -28,9 +30,25 @@ from .model import (
 
 
 def desired_view(desired: DesiredState) -> DesiredView:
+    if desired.view is not None:
+        return desired.view
     accounts = tuple(_account(loaded, desired.config.exclusive) for loaded in desired.accounts)
-
     return DesiredView(accounts=accounts, locator=desired.sources.locate_keys)
+
+
+def view_only(desired: DesiredState) -> DesiredState:
+    """The repo with its view made and the contacts' validated models released: what `plan` and
+    `apply` need, about 400 bytes a contact less. The account files then list no contacts, so a
+    command that reads them (`report`, `validate`) keeps the loaded state as it is."""
+    if desired.view is not None:
+        return desired
+    with paused_collection():  # as the load: 100,000s of objects that all stay alive
+        view = desired_view(desired)
+    accounts = [
+        replace(loaded, file=loaded.file.model_copy(update={"contacts": []}))
+        for loaded in desired.accounts
+    ]
+    return replace(desired, accounts=accounts, view=view)
 
 
 def _account(loaded: LoadedAccount, exclusive_default: bool) -> AccountSpec:

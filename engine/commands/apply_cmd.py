@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
             )
         color = use_color(no_color)
         options = _Options(auto_approve, allow_mass_revoke, approved_by, allow_empty_state, color)
-        with open_session(root) as session:
+        with open_session(root, keep_models=False) as session:
             lock = session.backend.lock("apply", lock_timeout)
             try:
                 code = _apply(session, saved, target, options)

@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         no_color: bool = NO_COLOR,
     ) -> None:
         """Show what apply would change in the live systems."""
-        with open_session(directory) as session:
+        with open_session(directory, keep_models=False) as session:
             made = plan_in(session, target)
         if out is not None:
             save_plan(made, out)

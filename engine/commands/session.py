@@ -21,6 +21,7 @@ from ..model import DesiredState
 from ..problems import Severity
 from ..redact import redact
 from ..registry import close_all, open_providers
+from ..view import view_only
 
 
 def load_desired(root: Path) -> DesiredState:
@@ -44,8 +45,12 @@ class Session:
 
 
 @contextmanager
-def open_session(root: Path) -> Iterator[Session]:
+def open_session(root: Path, *, keep_models: bool = True) -> Iterator[Session]:
+    """`keep_models=False`: the contacts' validated models are released once their view is made,
+    for commands that read nothing else of them (plan, apply)."""
     desired = load_desired(root)
+    if not keep_models:
+        desired = view_only(desired)
     backend = open_backend(desired.config.state, root, desired.config.repo or DEFAULT_REPO)
     providers = open_providers(desired.config, root)
     try:
