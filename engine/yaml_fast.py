@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import yaml
@@ -128,16 +129,59 @@ def _scalar(raw: str, resolver: _Resolver) -> Any:
     return resolver.plain(raw)
 
 
+class _Items:
+    """The mappings that are items of one sequence, packed: per item its keys' column (-1 when the
+    item is no mapping with keys), its names (a shared tuple) and where its lines start in one
+    array for the whole sequence. A contact costs about 40 bytes here, not a tuple and an array."""
+
+    __slots__ = ("columns", "lines", "shapes", "starts")
+
+    def __init__(self) -> None:
+        self.columns = array("i")
+        self.shapes: list[tuple[str, ...]] = []
+        self.starts = array("I")
+        self.lines = array("I")
+
+    def add(self, index: int, column: int, shape: tuple[str, ...], lines: list[int]) -> None:
+        while len(self.columns) < index:
+            self.columns.append(-1)
+            self.shapes.append(())
+            self.starts.append(len(self.lines))
+        self.columns.append(column)
+        self.shapes.append(shape)
+        self.starts.append(len(self.lines))
+        self.lines.extend(lines)
+
+    def get(self, index: int, name: str) -> Position | None:
+        if not 0 <= index < len(self.columns) or self.columns[index] < 0:
+            return None
+        try:
+            offset = self.shapes[index].index(name)
+        except ValueError:
+            return None
+        return (self.lines[self.starts[index] + offset], self.columns[index] + 1)
+
+    def each(self) -> Iterator[tuple[int, int, tuple[str, ...], Sequence[int]]]:
+        """(index, column, names, their lines) of every item with keys."""
+        for index, column in enumerate(self.columns):
+            if column >= 0:
+                start = self.starts[index]
+                shape = self.shapes[index]
+                yield index, column, shape, self.lines[start : start + len(shape)]
+
+
 class KeyTable:
     """Where each key and item of one file starts, kept compactly: per mapping its keys' column,
-    their names (one tuple shared by every mapping with the same keys) and their lines; per
-    sequence each item's packed position. `get(path)` answers as the full parser's `keys` dict."""
+    their names (one tuple shared by every mapping with the same keys) and their lines, packed per
+    sequence for the mappings that are its items; per sequence each item's packed position.
+    `get(path)` answers as the full parser's `keys` dict."""
 
-    __slots__ = ("maps", "root", "sequences")
+    __slots__ = ("items", "maps", "root", "sequences")
 
     def __init__(self, root: Position) -> None:
         self.root = root
         self.maps: dict[Path, tuple[int, tuple[str, ...], array[int]]] = {}
+        self.items: dict[Path, _Items] = {}
         self.sequences: dict[Path, array[int]] = {}
 
     def get(self, path: Path) -> Position | None:
@@ -145,6 +189,9 @@ class KeyTable:
             return self.root
         parent, last = path[:-1], path[-1]
         if isinstance(last, str):
+            if parent and isinstance(parent[-1], int):
+                items = self.items.get(parent[:-1])
+                return None if items is None else items.get(parent[-1], last)
             mapping = self.maps.get(parent)
             if mapping is None:
                 return None
@@ -153,26 +200,33 @@ class KeyTable:
                 return (lines[names.index(last)], column + 1)
             except ValueError:
                 return None
-        items = self.sequences.get(parent)
-        if items is None or not 0 <= last < len(items):
+        positions = self.sequences.get(parent)
+        if positions is None or not 0 <= last < len(positions):
             return None
-        return (items[last] >> 32, items[last] & 0xFFFFFFFF)
+        return (positions[last] >> 32, positions[last] & 0xFFFFFFFF)
+
+    def _mappings(self) -> Iterator[tuple[Path, int, tuple[str, ...], Sequence[int]]]:
+        for path, (column, names, lines) in self.maps.items():
+            yield path, column, names, lines
+        for sequence, items in self.items.items():
+            for index, item_column, item_names, item_lines in items.each():
+                yield (*sequence, index), item_column, item_names, item_lines
 
     def __len__(self) -> int:
         return (
             1
-            + sum(len(m[1]) for m in self.maps.values())
+            + sum(len(names) for _, _, names, _ in self._mappings())
             + sum(len(s) for s in self.sequences.values())
         )
 
     def to_dict(self) -> dict[Path, Position]:
         """Every position, as the full parser's `keys` dict has them."""
         out: dict[Path, Position] = {(): self.root}
-        for path, (column, names, lines) in self.maps.items():
+        for path, column, names, lines in self._mappings():
             for name, line in zip(names, lines, strict=True):
                 out[(*path, name)] = (line, column + 1)
-        for path, items in self.sequences.items():
-            for index, packed in enumerate(items):
+        for path, positions in self.sequences.items():
+            for index, packed in enumerate(positions):
                 out[(*path, index)] = (packed >> 32, packed & 0xFFFFFFFF)
         return dict(sorted(out.items(), key=lambda kv: kv[1]))
 
@@ -204,7 +258,14 @@ def _table(root: Position, opened: list[_Open]) -> KeyTable:
         elif frame.names:
             shape = tuple(frame.names)
             shape = _SHAPES.setdefault(shape, shape) if len(_SHAPES) < 4096 else shape
-            table.maps[frame.path] = (frame.column, shape, array("I", frame.lines))
+            path = frame.path
+            if path and isinstance(path[-1], int):  # an item of a sequence: a contact
+                items = table.items.get(path[:-1])
+                if items is None:
+                    items = table.items[path[:-1]] = _Items()
+                items.add(path[-1], frame.column, shape, frame.lines)
+            else:
+                table.maps[path] = (frame.column, shape, array("I", frame.lines))
     return table
 
 

@@ -124,3 +124,21 @@ def test_positions_answer_as_the_full_parser_for_an_account_file() -> None:
     assert table.get(("account", "name")) == full.keys[("account", "name")]
     assert table.get(("contacts", 99)) is None
     assert table.get(("account", "nope")) is None
+    # A contact's keys are packed per sequence: a missing item or key is still no position.
+    assert table.get(("contacts", 99, "email")) is None
+    assert table.get(("contacts", 2, "nope")) is None
+    assert table.get(("nope", 0, "email")) is None
+    assert len(table) == len(full.keys)
+
+
+def test_items_that_are_not_mappings_have_no_keys() -> None:
+    text = "list:\n  - plain\n  - a: 1\n    b: 2\n  - {}\n  - c: 3\n"
+    fast = parse_simple(text)
+    assert fast is not None
+    _, table = fast
+    full = parse_yaml(text, "x.yaml")
+    assert table.to_dict() == dict(sorted(full.keys.items(), key=lambda kv: kv[1]))
+    assert table.get(("list", 1, "b")) == full.keys[("list", 1, "b")]
+    assert table.get(("list", 3, "c")) == full.keys[("list", 3, "c")]
+    for index in (0, 2, 4):
+        assert table.get(("list", index, "a")) is None
