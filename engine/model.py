@@ -248,6 +248,7 @@ class DesiredState:
     then released (`engine.view.view_only`): the account files then list no contacts."""
 
     def contacts(self) -> Iterator[tuple[LoadedAccount, int, Contact]]:
+        """The loaded contacts' models: none once `view_only` released them (read `view` then)."""
         for loaded in self.accounts:
             for index, contact in enumerate(loaded.file.contacts):
                 yield loaded, index, contact
