@@ -16,6 +16,7 @@ from ..providers.contract import (
     AccountSpec,
     ContactSpec,
     DesiredView,
+    shared_text,
 )
 from ..state.gcpause import paused_collection
 from .model import (
@@ -86,10 +87,14 @@ _CONTACT_FIELDS = (*PERSON_FIELDS, *PERMISSIONS)
 
 
 def _contact(index: int, contact: Contact) -> ContactSpec:
+    fields = managed_fields(contact, _CONTACT_FIELDS)
+    for name in PERSON_FIELDS:
+        if name in fields:
+            fields[name] = shared_text(fields[name])  # the same names come back in every read
     return ContactSpec(
-        email=contact.email,
+        email=shared_text(contact.email),  # its key, when already lowercase: held once
         access=contact.access,
-        fields=managed_fields(contact, _CONTACT_FIELDS),
+        fields=fields,
         previously=tuple(map(email_key, contact.previously)) if contact.previously else (),
         offboard=contact.offboard,
         index=index,

@@ -39,6 +39,7 @@ import functools
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -136,10 +137,17 @@ StoreRemoval = Literal["deactivate", "delete"]
 
 
 def email_key(email: str) -> str:
-    """Emails are identities compared case-insensitively. An email already in that form is its
-    own key (the same string object: a plan holds a key per record, 100,000s of them)."""
+    """Emails are identities compared case-insensitively. The key is interned: a person's key
+    is in the repo, the state and every system's read, and a plan of 100,000s of people holds
+    each key once (an email already in that form is its own key, when it is the first seen)."""
     key = email.strip().lower()
-    return email if key == email else key
+    return sys.intern(email if key == email else key)
+
+
+def shared_text(value: Any) -> Any:
+    """A text value that a person's records repeat in every system (a name), held once for all
+    of them (interned); any other value as it is."""
+    return sys.intern(value) if type(value) is str else value
 
 
 # ---------------------------------------------------------------- addresses and values

@@ -9,6 +9,7 @@ chain is empty until the format changes.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -89,7 +90,7 @@ _RESOURCES_OPEN = ', "resources": {'
 
 
 class _Strings:
-    """One string object for each system, kind, account name and key (repeated on many
+    """One string object for each system, kind and account name (repeated on many
     resources: a contact's key on its record in every system)."""
 
     def __init__(self) -> None:
@@ -111,7 +112,7 @@ class _Strings:
                 address=address if said == address else said,  # the key's string, held once
                 system=same(system),
                 kind=same(kind),
-                key=same(key),  # a person's records in every system: one key string
+                key=sys.intern(key),  # a person's key, as the repo and every read hold it
                 id=raw.get("id"),
                 account=same(account),
                 attributes=_attributes(address, raw.get("attributes", {}), same),

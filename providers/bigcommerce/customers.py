@@ -6,7 +6,14 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ..contract import Address, LiveRecord, ProviderError, email_key
+from ..contract import (
+    PERSON_FIELDS,
+    Address,
+    LiveRecord,
+    ProviderError,
+    email_key,
+    shared_text,
+)
 from .client import BigCommerceClient, error_text
 from .desired import KIND
 
@@ -29,8 +36,13 @@ def live_record(system: str, customer: Mapping[str, Any]) -> LiveRecord:
     company = fields["company"]
     if isinstance(company, str):
         fields["company"] = sys.intern(company)  # an account's customers share its name
+    key = email_key(str(customer["email"]))
+    if fields["email"] == key:
+        fields["email"] = key  # interned, as the repo's and the other systems' key
+    for name in PERSON_FIELDS:
+        fields[name] = shared_text(fields[name])
     return LiveRecord(
-        address=Address(system, KIND, email_key(str(customer["email"]))),
+        address=Address(system, KIND, key),
         id=str(customer["id"]),
         fields=fields,
         access="active",

@@ -6,7 +6,15 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from ..contract import AccessLevel, Address, KeepIfSet, LiveRecord, email_key
+from ..contract import (
+    PERSON_FIELDS,
+    AccessLevel,
+    Address,
+    KeepIfSet,
+    LiveRecord,
+    email_key,
+    shared_text,
+)
 from .lookups import NameIndex
 from .profiles import (
     LOOKUPS,
@@ -48,6 +56,8 @@ def to_live(
             value = value[:10]
         elif name in PARENT_IDS and isinstance(value, str):
             value = sys.intern(value)  # held once across the read, as the account's name is
+        elif name in PERSON_FIELDS:
+            value = shared_text(value)  # as the repo holds it: one string for both
         values[name] = value
     record_id = str(record["Id"])
     if kind == "account":
@@ -58,8 +68,11 @@ def to_live(
     parent = record.get("Account")
     # Fifty contacts of an account each bring its name: held once (interned) across the read.
     account = sys.intern(str(parent.get("Name") or "")) if isinstance(parent, Mapping) else ""
+    key = email_key(str(values.get("email") or ""))
+    if values.get("email") == key:
+        values["email"] = key  # the key is interned: one string for the person everywhere
     return LiveRecord(
-        Address(system, kind, email_key(str(values.get("email") or ""))),
+        Address(system, kind, key),
         record_id,
         values,
         account=account,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,16 @@ import pytest
 from storegate.engine.errors import AuthError, ConfigError
 from storegate.providers.bigcommerce import BigCommerceProvider
 from storegate.providers.bigcommerce.config import BigCommerceSystem
-from storegate.providers.contract import Action, Address, Change, ChangeResult, FieldChange, Scope
+from storegate.providers.contract import (
+    Action,
+    Address,
+    Change,
+    ChangeResult,
+    FieldChange,
+    Scope,
+    email_key,
+    shared_text,
+)
 from storegate.sandbox import bigcommerce
 from storegate.sandbox.admin import SandboxAdmin
 from storegate.sandbox.server import Sandbox
@@ -438,3 +448,17 @@ def test_verify_finds_a_revoked_contacts_customer_where_nothing_was_deleted(
     admin.reset_calls()
     assert provider.verify([], frozenset()) == []
     assert bc_calls(admin) == {}
+
+
+def test_a_full_read_holds_each_persons_strings_once(
+    sandbox: Sandbox, provider: BigCommerceProvider
+) -> None:
+    """The key, the email and the names of a customer are the very strings the repo holds for
+    the same person (interned), not a copy per system: 100,000s of people are read at once."""
+    unique = uuid.uuid4().hex  # strings no earlier test interned
+    repo_key, repo_name = email_key(f"b.{unique}@acme.example"), shared_text(f"Doe{unique}")
+    customer = {"id": 7, "email": f"b.{unique}@acme.example", "first_name": "B"}
+    bigcommerce.seed(sandbox.store, {"customers": [{**customer, "last_name": f"Doe{unique}"}]})
+    [record] = provider.read(Scope())
+    assert record.key is repo_key and record.fields["email"] is repo_key
+    assert record.fields["last_name"] is repo_name

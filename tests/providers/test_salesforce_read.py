@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import uuid
 from pathlib import Path
 
 import pytest
 
 from storegate.engine.errors import InputError
-from storegate.providers.contract import Scope
+from storegate.providers.contract import Scope, email_key, shared_text
 from storegate.sandbox.admin import SandboxAdmin
 from tests.providers.test_salesforce_support import (
     calls_to,
@@ -124,3 +125,20 @@ def test_lookups_read_back_as_names_and_unknown_names_list_the_valid_ones(
     assert message.startswith("accounts/acme.yaml:3:")
     assert "unknown price book 'wholesale 2026' (did you mean 'Wholesale 2026'?)" in message
     assert "valid names: 'Retail', 'Wholesale 2026'" in message
+
+
+@pytest.mark.parametrize("count", [3, 12_000], ids=["collections", "bulk"])
+def test_a_read_holds_each_persons_strings_once(
+    tmp_path: Path, sandbox_env: dict[str, str], count: int
+) -> None:
+    """A contact's key, email and names are the very strings the repo holds for the person
+    (interned), through the REST and the Bulk API reads alike: not a copy per system."""
+    unique = uuid.uuid4().hex  # strings no earlier test interned
+    repo_key, repo_name = email_key(f"b.{unique}@acme.example"), shared_text(f"Doe{unique}")
+    rows = [{"LastName": f"Doe{unique}", "FirstName": "B", "Email": f"b.{unique}@acme.example"}]
+    rows += [{"LastName": "X", "Email": f"x{n}.{unique}@acme.example"} for n in range(count)]
+    seed_records(tmp_path, "Contact", rows)
+    records = sf_provider(tmp_path).read(Scope(full=True))
+    [record] = [r for r in records if r.key == repo_key]
+    assert record.key is repo_key and record.fields["email"] is repo_key
+    assert record.fields["last_name"] is repo_name
