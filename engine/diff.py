@@ -49,6 +49,14 @@ class Match:
 def match_records(desired: Iterable[DesiredRecord], live: Iterable[LiveRecord]) -> list[Match]:
     """Each desired record with its live record: one index of the live records per system and
     kind (by id and by key), one lookup per desired record; a live record is matched once."""
+    return match_all(desired, live)[0]
+
+
+def match_all(
+    desired: Iterable[DesiredRecord], live: Iterable[LiveRecord]
+) -> tuple[list[Match], list[LiveRecord]]:
+    """`match_records`, and the live records no desired record matched (the few the ownership
+    checks look at, found without a set of every matched id)."""
     indexes: dict[tuple[str, str], _Index] = {}
     for record in live:
         address = record.address
@@ -62,31 +70,31 @@ def match_records(desired: Iterable[DesiredRecord], live: Iterable[LiveRecord]) 
         index = indexes.get((want.address.system, want.address.kind))
         found = None if index is None else index.take(want)
         matches.append(Match(want, found))
-    return matches
+    unmatched = [record for index in indexes.values() for record in index.by_id.values()]
+    return matches, unmatched
 
 
 class _Index:
-    """The live records of one system and kind, and the ids already matched."""
+    """The live records of one system and kind: by key, and by id those not matched yet."""
 
-    __slots__ = ("by_id", "by_key", "taken")
+    __slots__ = ("by_id", "by_key")
 
     def __init__(self) -> None:
         self.by_id: dict[str, LiveRecord] = {}
         self.by_key: dict[str, LiveRecord] = {}
-        self.taken: set[str] = set()
 
     def take(self, want: DesiredRecord) -> LiveRecord | None:
-        """The pinned id first, then the key, then an earlier key (`previously:`)."""
-        taken = self.taken
+        """The pinned id first, then the key, then an earlier key (`previously:`). A record taken
+        leaves `by_id`: what stays there at the end is what nothing matched."""
+        by_id = self.by_id
         if want.remote_id:
-            record = self.by_id.get(want.remote_id)
-            if record is not None and record.id not in taken:
-                taken.add(record.id)
+            record = by_id.pop(want.remote_id, None)
+            if record is not None:
                 return record
         for key in (want.address.key, *want.aliases) if want.aliases else (want.address.key,):
             record = self.by_key.get(key)
-            if record is not None and record.id not in taken:
-                taken.add(record.id)
+            if record is not None and by_id.get(record.id) is record:
+                del by_id[record.id]
                 return record
         return None
 

@@ -68,21 +68,19 @@ class UnmanagedAccess:
 
 
 def find_unmanaged(
-    live: Iterable[LiveRecord],
-    matched_ids: set[tuple[str, str, str]],
+    unmatched: Iterable[LiveRecord],
     declared_accounts: set[str],
     declared_people: set[str],
     systems: Mapping[str, SystemInfo],
 ) -> list[UnmanagedAccess]:
+    """The live records no desired record matched that grant access in a declared account."""
     out: list[UnmanagedAccess] = []
-    for record in live:
+    for record in unmatched:
         if record.access not in ("active", "pending"):
             continue
         address = record.address
         info = systems.get(address.system)
         if info is None or address.kind != info.contact_kind:
-            continue
-        if (address.system, address.kind, record.id) in matched_ids:
             continue
         if record.account not in declared_accounts or address.key in declared_people:
             continue
@@ -90,19 +88,14 @@ def find_unmanaged(
     return sorted(out, key=lambda u: (u.account, u.address.system, u.address.key))
 
 
-def undeclared_accounts(
-    live: Iterable[LiveRecord],
-    matched_ids: set[tuple[str, str, str]],
-    systems: Mapping[str, SystemInfo],
-) -> int:
-    """Accounts the CRM holds that no account file declares (counted, not listed)."""
+def undeclared_accounts(unmatched: Iterable[LiveRecord], systems: Mapping[str, SystemInfo]) -> int:
+    """Accounts the CRM holds that no account file declares (counted, not listed), among the live
+    records no desired record matched."""
     count = 0
-    for record in live:
+    for record in unmatched:
         address = record.address
         info = systems.get(address.system)
-        if info is None or not info.holds_ids_of_stores or address.kind != info.account_kind:
-            continue
-        if (address.system, address.kind, record.id) not in matched_ids:
+        if info is not None and info.holds_ids_of_stores and address.kind == info.account_kind:
             count += 1
     return count
 
@@ -154,7 +147,7 @@ def _plain(fields: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def targets_and_origins(
-    pairs: Sequence[tuple[DesiredRecord, LiveRecord | None]],
+    pairs: Iterable[tuple[DesiredRecord, LiveRecord | None]],
     changes: Sequence[Change],
     state: StateDocument,
     same: Same,

@@ -22,10 +22,11 @@ from ..providers.contract import (
     Problem,
     Provider,
     Scope,
+    SystemInfo,
 )
 from ..state.base import StateDocument
 from .apply import JOURNAL
-from .diff import Match, diff, match_records
+from .diff import diff, match_all
 from .model import DesiredState
 from .order import topological
 from .ownership import (
@@ -52,34 +53,28 @@ def make_plan(
     progress: ReadProgress | None = None,
 ) -> Plan:
     check_identity(desired.config.repo, state)
-    managed = [
-        ManagedResource(Address(r.system, r.kind, r.key), r.id, r.account)
-        for r in state.resources.values()
-        if r.kind != JOURNAL
-    ]
     view = desired_view(desired)
     systems = {name: provider.info() for name, provider in providers.items()}
-    context = DesiredContext(desired=view, managed=managed, systems=systems)
     for provider in providers.values():
         provider.check()
-    records = _desired(providers, context, desired)
+    # The context (a managed resource per state record) is made again only for a takeover.
+    records = _desired(providers, DesiredContext(view, _managed(state), systems), desired)
     live: list[LiveRecord] = []
-    scopes = scopes_for(records, state, providers)
+    scopes = scopes_for(records, state, systems)
     for name, provider in providers.items():
         if progress is not None:
             progress(name, None)
-        read = provider.read(scopes[name])
+        # Each scope (every key and id of the repo) is dropped once its system is read.
+        read = provider.read(scopes.pop(name))
         live.extend(read)
         if progress is not None:
             progress(name, len(read))
-    del scopes  # every key and id of the repo, twice: not needed past the reads
 
-    matches = match_records(records, live)
-    matched_ids = _matched_ids(matches)
+    matches, unmatched = match_all(records, live)
     declared_accounts = {a.name for a in view.accounts}
     declared_people = {c.key for _, c in view.contacts()}
     declared_people.update(old for _, c in view.contacts() for old in c.previously)
-    unmanaged = find_unmanaged(live, matched_ids, declared_accounts, declared_people, systems)
+    unmanaged = find_unmanaged(unmatched, declared_accounts, declared_people, systems)
     exclusive = {a.name for a in view.accounts if a.exclusive}
     takeover = {u.address.key for u in unmanaged if u.account in exclusive}
     if takeover:
@@ -89,15 +84,13 @@ def make_plan(
             for r in live
             if r.key in takeover and r.kind == systems[r.system].contact_kind
         ]
-        context = replace(context, managed=[*managed, *adopted])
+        context = DesiredContext(view, [*_managed(state), *adopted], systems)
         records = _desired(providers, context, desired)
-        matches = match_records(records, live)
-        matched_ids = _matched_ids(matches)
-    crm_only = undeclared_accounts(live, matched_ids, systems)
+        matches, unmatched = match_all(records, live)
+    crm_only = undeclared_accounts(unmatched, systems)
     forget = tuple(sorted(undeclared(declared_people, declared_accounts, state)))
-    # Held until the plan is made, these would top its peak: a set entry per live record and
-    # contact, and a managed resource per state record.
-    del matched_ids, declared_people, declared_accounts, context, managed
+    # Held until the plan is made, these would top its peak: a set entry per contact.
+    del unmatched, declared_people, declared_accounts
 
     def compare(system: str, name: str, want: object, have: object) -> bool:
         return providers[system].same_value(name, want, have)
@@ -109,7 +102,7 @@ def make_plan(
     seen_live = {str(r.address): r for r in live if r.address in by_hand}
     changes = manual.track(changes, state, seen_live, providers)
     targets, changes = targets_and_origins(
-        [(m.desired, m.live) for m in matches], changes, state, compare
+        ((m.desired, m.live) for m in matches), changes, state, compare
     )
     changes = lines.located(mark_unmanaged(changes, takeover))
     kept = tuple(
@@ -163,6 +156,14 @@ def _rule_warning(problem: Problem) -> PlanWarning:
     return PlanWarning(problem.code, f"{problem.path}:{problem.line}: {problem.message}")
 
 
+def _managed(state: StateDocument) -> list[ManagedResource]:
+    return [
+        ManagedResource(Address(r.system, r.kind, r.key), r.id, r.account)
+        for r in state.resources.values()
+        if r.kind != JOURNAL
+    ]
+
+
 def _desired(
     providers: Mapping[str, Provider], context: DesiredContext, desired: DesiredState
 ) -> list[DesiredRecord]:
@@ -170,14 +171,6 @@ def _desired(
     for provider in providers.values():
         records.extend(provider.desired(context))
     return records
-
-
-def _matched_ids(matches: Sequence[Match]) -> set[tuple[str, str, str]]:
-    return {
-        (live.address.system, live.address.kind, live.id)
-        for m in matches
-        if (live := m.live) is not None
-    }
 
 
 def _account_of(record: LiveRecord, unmanaged: Sequence[UnmanagedAccess]) -> str:
@@ -198,10 +191,13 @@ def _provider_hooks(
 
 
 def scopes_for(
-    records: Iterable[DesiredRecord], state: StateDocument, systems: Iterable[str]
+    records: Iterable[DesiredRecord], state: StateDocument, systems: Mapping[str, SystemInfo]
 ) -> dict[str, Scope]:
-    """What each system's read must cover, in one pass over the records and one over state."""
-    keys: dict[str, set[str]] = {name: set() for name in systems}
+    """What each system's full read must cover, in one pass over the records and one over state:
+    the keys and ids of those that need them (`full_read_needs_keys`), every account name."""
+    keys: dict[str, set[str]] = {
+        name: set() for name, info in systems.items() if info.full_read_needs_keys
+    }
     ids: dict[str, set[str]] = {name: set() for name in keys}
     accounts: set[str] = set()
     for record in records:
@@ -214,13 +210,15 @@ def scopes_for(
             keys[system].update(record.aliases)
         if record.remote_id:
             ids[system].add(record.remote_id)
-    for resource in state.resources.values():
+    for resource in state.resources.values() if ids else ():
         if resource.id and resource.system in ids:
             ids[resource.system].add(resource.id)
     known = frozenset(accounts)
     return {
         name: Scope(keys=frozenset(keys[name]), ids=frozenset(ids[name]), accounts=known, full=True)
-        for name in keys
+        if name in keys
+        else Scope(accounts=known, full=True)
+        for name in systems
     }
 
 

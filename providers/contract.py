@@ -329,6 +329,10 @@ class SystemInfo:
     holds_ids_of_stores: bool = False
     account_kind: str | None = None
     """The record kind that stands for an account in this system (a company), if any."""
+    full_read_needs_keys: bool = True
+    """Whether a full read (a plan's) is told every key and id the repo and state name. False for a
+    system whose full read finds all its records through its own filter: its scope then lists none
+    (two sets of 100,000s of entries, made and held for nothing)."""
 
 
 @dataclass(frozen=True)
@@ -727,6 +731,8 @@ class BaseProvider:
     HOLDS_IDS_OF_STORES: ClassVar[bool] = False
     ACCOUNT_KIND: ClassVar[str | None] = None
     """The record kind that stands for an account here (a company), if any."""
+    FULL_READ_NEEDS_KEYS: ClassVar[bool] = True
+    """See SystemInfo.full_read_needs_keys."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -736,7 +742,12 @@ class BaseProvider:
 
     def info(self) -> SystemInfo:
         return SystemInfo(
-            self.name, self.TYPE, self.CONTACT_KIND, self.HOLDS_IDS_OF_STORES, self.ACCOUNT_KIND
+            self.name,
+            self.TYPE,
+            self.CONTACT_KIND,
+            self.HOLDS_IDS_OF_STORES,
+            self.ACCOUNT_KIND,
+            self.FULL_READ_NEEDS_KEYS,
         )
 
     def serves(self, account: AccountSpec, *, unlisted: bool) -> bool:

@@ -37,6 +37,7 @@ class BigCommerceProvider(BaseProvider):
     SUPPORTS: ClassVar[frozenset[str]] = frozenset({KIND})
     settings_model: ClassVar[type[BigCommerceSystem]] = BigCommerceSystem
     CONTACT_KIND: ClassVar[str | None] = KIND
+    FULL_READ_NEEDS_KEYS: ClassVar[bool] = False  # every customer of the store, paged
 
     def __init__(self, name: str, settings: BigCommerceSystem, root: Path) -> None:
         super().__init__(name)

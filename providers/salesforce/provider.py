@@ -58,6 +58,9 @@ class SalesforceProvider(BaseProvider):
     settings_model: ClassVar[type[SalesforceSystem]] = SalesforceSystem
     CONTACT_KIND: ClassVar[str | None] = "contact"
     HOLDS_IDS_OF_STORES: ClassVar[bool] = True
+    FULL_READ_NEEDS_KEYS: ClassVar[bool] = (
+        False  # a query of every contact and account in the filter
+    )
     ACCOUNT_KIND: ClassVar[str | None] = "account"
 
     def __init__(

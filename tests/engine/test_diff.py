@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storegate.engine.diff import diff
+from storegate.engine.diff import diff, match_all
 from storegate.providers.contract import (
     Action,
     Address,
@@ -254,3 +254,33 @@ def test_an_address_round_trips_whatever_its_key_holds() -> None:
     for key in ("Acme\nIndustrial", 'say "hi"', "  padded  ", "日本"):
         address = Address("salesforce", "account", key)
         assert Address.parse(str(address)) == address
+
+
+def test_each_live_record_is_matched_once_and_the_rest_are_listed_unmatched() -> None:
+    """By pinned id, then key, then earlier key; a record taken by one desired record is not
+    taken again (two desired records naming one live record: the second creates), and the live
+    records nobody matched come back for the ownership checks."""
+    pinned = LiveRecord(SF_CONTACT, "003A", {"email": "jane@acme.example"}, "Acme", "active")
+    same_key = LiveRecord(SF_CONTACT, "003B", {"email": "jane@acme.example"}, "Acme", "active")
+    old_key = Address("salesforce", "contact", "old@acme.example")
+    renamed = LiveRecord(old_key, "003C", {"email": "old@acme.example"}, "Acme", "active")
+    stranger = LiveRecord(
+        Address("salesforce", "contact", "x@acme.example"), "003D", {}, "Acme", "active"
+    )
+    other_kind = LiveRecord(SF_ACCOUNT, "003A", {"name": "Acme"})  # an id of another kind
+    by_id = DesiredRecord(SF_CONTACT, "Acme", "present", {}, remote_id="003A")
+    by_key = DesiredRecord(SF_CONTACT, "Acme", "present", {})
+    by_alias = DesiredRecord(
+        Address("salesforce", "contact", "new@acme.example"),
+        "Acme",
+        "present",
+        {},
+        aliases=("old@acme.example",),
+    )
+    again = DesiredRecord(SF_CONTACT, "Acme", "present", {}, remote_id="003A")
+    matches, unmatched = match_all(
+        [by_id, by_key, by_alias, again], [pinned, same_key, renamed, stranger, other_kind]
+    )
+    assert [m.live for m in matches] == [pinned, None, renamed, None]
+    assert sorted(r.id for r in unmatched) == ["003A", "003B", "003D"]
+    assert other_kind in unmatched and same_key in unmatched and stranger in unmatched
