@@ -26,7 +26,7 @@ from ..providers.contract import (
 )
 from ..state.base import StateDocument
 from .apply import JOURNAL
-from .diff import diff, match_all
+from .diff import Match, diff, match_all
 from .model import DesiredState
 from .order import topological
 from .ownership import (
@@ -105,14 +105,12 @@ def make_plan(
         ((m.desired, m.live) for m in matches), changes, state, compare
     )
     changes = lines.located(mark_unmanaged(changes, takeover))
-    kept = tuple(
-        ManagedRecord(m.desired.address, m.live.id, m.desired.account)
-        for m in matches
-        if m.desired.intent == "present" and m.live is not None
-    )
     plan_warnings: list[PlanWarning] = [_rule_warning(p) for p in desired.warnings]
     for provider in providers.values():
         plan_warnings.extend(provider.plan_warnings(records, live))
+    managed_contacts = _managed_people(state, records)
+    del records, live  # the last readers are above: `kept` releases them as it is made
+    kept = _kept(matches)
     if _fresh(state) and kept:
         plan_warnings.insert(0, _empty_state_warning(len(kept), bool(exclusive)))
     plan = Plan(
@@ -120,7 +118,7 @@ def make_plan(
         warnings=tuple(plan_warnings),
         lineage=None if _fresh(state) else state.lineage,
         serial=state.serial,
-        managed_contacts=_managed_people(state, records),
+        managed_contacts=managed_contacts,
         managed=kept,
         forget=forget,
         repo=desired.config.repo,
@@ -171,6 +169,19 @@ def _desired(
     for provider in providers.values():
         records.extend(provider.desired(context))
     return records
+
+
+def _kept(matches: list[Match]) -> tuple[ManagedRecord, ...]:
+    """The present records that exist live, as the plan keeps them. `matches` is emptied as it
+    is read: each pair, and with it the desired and live records nothing else holds any more, is
+    freed as its entry is made, so the plan's peak never holds the records and the list at once."""
+    kept: list[ManagedRecord] = []
+    matches.reverse()
+    while matches:
+        match = matches.pop()
+        if match.desired.intent == "present" and match.live is not None:
+            kept.append(ManagedRecord(match.desired.address, match.live.id, match.desired.account))
+    return tuple(kept)
 
 
 def _account_of(record: LiveRecord, unmanaged: Sequence[UnmanagedAccess]) -> str:
