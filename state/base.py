@@ -22,6 +22,8 @@ from typing import Any, Literal, Protocol, cast, get_args
 from ..providers.contract import StateError
 
 STATE_VERSION = 1
+DEFAULT_REPO = "default"
+"""The identity a shared (PostgreSQL) state keys a repo's state by when none is given."""
 
 Result = Literal["ok", "failed", "skipped"]
 RESULTS: tuple[str, ...] = get_args(Result)

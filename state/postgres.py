@@ -39,6 +39,7 @@ from psycopg.types.json import Jsonb
 
 from ..providers.contract import SerialConflict, StateError, StateLocked
 from .base import (
+    DEFAULT_REPO,
     HistoryEntry,
     LockInfo,
     Result,
@@ -52,7 +53,7 @@ from .history import provenance
 from .lockfile import current_user
 from .postgres_schema import ensure_schema
 
-DEFAULT_REPO = "default"
+__all__ = ["DEFAULT_REPO", "ConnectionSettings", "PostgresStateBackend", "lock_key"]
 POLL_SECONDS = (0.05, 0.1, 0.2, 0.25)
 """Waits between tries for a held lock: quick at first, then four times a second."""
 KEEPALIVE_SETTINGS = (

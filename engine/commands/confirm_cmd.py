@@ -11,10 +11,9 @@ from pathlib import Path
 
 import typer
 
-from ...state.base import HistoryEntry
+from ...state.base import DEFAULT_REPO, HistoryEntry
 from ...state.factory import open_backend
 from ...state.history import new_apply_id, provenance
-from ...state.postgres import DEFAULT_REPO
 from ..load import load_config
 from ..manual import confirm
 from .session import echo

@@ -39,8 +39,8 @@ def _run(app: typer.Typer, args: list[str]) -> int:
 def _do_manual_steps(sandbox: Any, repo: Path) -> None:
     """A person does the manual steps apply recorded, in the sandbox's emulated dashboards, so the
     next plan shows storegate seeing them done."""
+    from ...state.base import DEFAULT_REPO
     from ...state.factory import open_backend
-    from ...state.postgres import DEFAULT_REPO
     from ..load import load_config
 
     config = load_config(repo)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
+from ...state.base import DEFAULT_REPO
 from ...state.factory import open_backend
-from ...state.postgres import DEFAULT_REPO
 from ..ownership import check_identity
 from ..plan import Plan, load_plan
 from ..report import gather_report, write_report

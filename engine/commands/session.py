@@ -12,9 +12,8 @@ from pathlib import Path
 import typer
 
 from ...providers.contract import Provider
-from ...state.base import StateBackend
+from ...state.base import DEFAULT_REPO, StateBackend
 from ...state.factory import open_backend
-from ...state.postgres import DEFAULT_REPO
 from ..errors import InputError
 from ..load import load_repo
 from ..model import DesiredState

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import typer
 
-from ...state.base import ResourceState, StateBackend, StateDocument, canonical_time
+from ...state.base import DEFAULT_REPO, ResourceState, StateBackend, StateDocument, canonical_time
 from ...state.factory import open_backend
 from ...state.migrate import migrate
-from ...state.postgres import DEFAULT_REPO
 from ..errors import StateError
 from ..load import load_config
 from ..model import ENV_REF, Config, LocalState, PostgresState

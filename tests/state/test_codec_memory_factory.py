@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +127,23 @@ def test_factory_keeps_an_absolute_path(tmp_path: Path) -> None:
     backend = open_backend(LocalState(path=str(elsewhere)), tmp_path / "repo")
     assert isinstance(backend, LocalStateBackend)
     assert backend.path == elsewhere
+
+
+def test_a_local_state_never_loads_the_database_driver(tmp_path: Path) -> None:
+    """psycopg is ~10 MB of a plan's memory: loaded for a PostgreSQL state only."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import storegate.engine.cli\n"
+        "from storegate.engine.model import LocalState, PostgresState\n"
+        "from storegate.state.factory import open_backend\n"
+        "open_backend(LocalState(path='state.json'), Path(sys.argv[1])).read()\n"
+        "assert 'psycopg' not in sys.modules, 'loaded for a local state'\n"
+        "open_backend(PostgresState(type='postgres', dsn='env:PG_DSN'), Path(sys.argv[1]))\n"
+        "assert 'psycopg' in sys.modules\n"
+    )
+    env = {**os.environ, "PG_DSN": "postgresql://u@127.0.0.1:1/db"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
