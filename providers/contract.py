@@ -137,16 +137,16 @@ StoreRemoval = Literal["deactivate", "delete"]
 
 
 def email_key(email: str) -> str:
-    """Emails are identities compared case-insensitively. The key is interned: a person's key
-    is in the repo, the state and every system's read, and a plan of 100,000s of people holds
-    each key once (an email already in that form is its own key, when it is the first seen)."""
+    """Emails are identities compared case-insensitively. An email already in that form is its
+    own key (the same string object: a plan holds a key per record, 100,000s of them)."""
     key = email.strip().lower()
-    return sys.intern(email if key == email else key)
+    return email if key == email else key
 
 
 def shared_text(value: Any) -> Any:
-    """A text value that a person's records repeat in every system (a name), held once for all
-    of them (interned); any other value as it is."""
+    """A text value that a person's records repeat in the repo, the state and every system's
+    read (a key, a name), held once for all of them (interned): a plan holds 100,000s of people.
+    Any other value as it is."""
     return sys.intern(value) if type(value) is str else value
 
 
@@ -244,7 +244,7 @@ class ContactSpec:
     """The email as an identity (`email_key`), worked out once: every provider asks for it."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", email_key(self.email))
+        object.__setattr__(self, "key", shared_text(email_key(self.email)))
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,10 @@ chain is empty until the format changes.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..providers.contract import StateError
+from ..providers.contract import StateError, shared_text
 from .base import STATE_VERSION, ResourceState, StateDocument
 
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
@@ -112,7 +111,7 @@ class _Strings:
                 address=address if said == address else said,  # the key's string, held once
                 system=same(system),
                 kind=same(kind),
-                key=sys.intern(key),  # a person's key, as the repo and every read hold it
+                key=shared_text(key),  # a person's key, as the repo and every read hold it
                 id=raw.get("id"),
                 account=same(account),
                 attributes=_attributes(address, raw.get("attributes", {}), same),

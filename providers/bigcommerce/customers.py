@@ -36,9 +36,9 @@ def live_record(system: str, customer: Mapping[str, Any]) -> LiveRecord:
     company = fields["company"]
     if isinstance(company, str):
         fields["company"] = sys.intern(company)  # an account's customers share its name
-    key = email_key(str(customer["email"]))
+    key = shared_text(email_key(str(customer["email"])))
     if fields["email"] == key:
-        fields["email"] = key  # interned, as the repo's and the other systems' key
+        fields["email"] = key  # one string for the person everywhere
     for name in PERSON_FIELDS:
         fields[name] = shared_text(fields[name])
     return LiveRecord(

@@ -68,9 +68,9 @@ def to_live(
     parent = record.get("Account")
     # Fifty contacts of an account each bring its name: held once (interned) across the read.
     account = sys.intern(str(parent.get("Name") or "")) if isinstance(parent, Mapping) else ""
-    key = email_key(str(values.get("email") or ""))
+    key = shared_text(email_key(str(values.get("email") or "")))
     if values.get("email") == key:
-        values["email"] = key  # the key is interned: one string for the person everywhere
+        values["email"] = key  # one string for the person everywhere
     return LiveRecord(
         Address(system, kind, key),
         record_id,

@@ -456,7 +456,8 @@ def test_a_full_read_holds_each_persons_strings_once(
     """The key, the email and the names of a customer are the very strings the repo holds for
     the same person (interned), not a copy per system: 100,000s of people are read at once."""
     unique = uuid.uuid4().hex  # strings no earlier test interned
-    repo_key, repo_name = email_key(f"b.{unique}@acme.example"), shared_text(f"Doe{unique}")
+    repo_key = shared_text(email_key(f"b.{unique}@acme.example"))
+    repo_name = shared_text(f"Doe{unique}")
     customer = {"id": 7, "email": f"b.{unique}@acme.example", "first_name": "B"}
     bigcommerce.seed(sandbox.store, {"customers": [{**customer, "last_name": f"Doe{unique}"}]})
     [record] = provider.read(Scope())

@@ -134,7 +134,8 @@ def test_a_read_holds_each_persons_strings_once(
     """A contact's key, email and names are the very strings the repo holds for the person
     (interned), through the REST and the Bulk API reads alike: not a copy per system."""
     unique = uuid.uuid4().hex  # strings no earlier test interned
-    repo_key, repo_name = email_key(f"b.{unique}@acme.example"), shared_text(f"Doe{unique}")
+    repo_key = shared_text(email_key(f"b.{unique}@acme.example"))
+    repo_name = shared_text(f"Doe{unique}")
     rows = [{"LastName": f"Doe{unique}", "FirstName": "B", "Email": f"b.{unique}@acme.example"}]
     rows += [{"LastName": "X", "Email": f"x{n}.{unique}@acme.example"} for n in range(count)]
     seed_records(tmp_path, "Contact", rows)
