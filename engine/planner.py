@@ -124,9 +124,7 @@ def make_plan(
         repo=desired.config.repo,
         unmanaged=tuple(u for u in unmanaged if u.address.key not in takeover),
         undeclared_accounts=crm_only,
-        adopted=tuple(
-            sorted(str(k.address) for k in kept if str(k.address) not in state.resources)
-        ),
+        adopted=tuple(sorted(a for k in kept if (a := str(k.address)) not in state.resources)),
         targets=tuple(sorted(targets.items())),
     )
     report = assess(plan, desired.config.safety)
