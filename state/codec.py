@@ -89,8 +89,7 @@ _RESOURCES_OPEN = ', "resources": {'
 
 
 class _Strings:
-    """One string object for each system, kind and account name (repeated on many
-    resources: a contact's key on its record in every system)."""
+    """One string object for each system, kind and account name (repeated on many resources)."""
 
     def __init__(self) -> None:
         self._shared: dict[Any, Any] = {}

@@ -53,7 +53,6 @@ from .history import provenance
 from .lockfile import current_user
 from .postgres_schema import ensure_schema
 
-__all__ = ["DEFAULT_REPO", "ConnectionSettings", "PostgresStateBackend", "lock_key"]
 POLL_SECONDS = (0.05, 0.1, 0.2, 0.25)
 """Waits between tries for a held lock: quick at first, then four times a second."""
 KEEPALIVE_SETTINGS = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -33,14 +32,11 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 def live_record(system: str, customer: Mapping[str, Any]) -> LiveRecord:
     fields = {name: customer.get(name) for name in FIELDS}
-    company = fields["company"]
-    if isinstance(company, str):
-        fields["company"] = sys.intern(company)  # an account's customers share its name
+    for name in ("company", *PERSON_FIELDS):  # an account's name, a person's: each held once
+        fields[name] = shared_text(fields[name])
     key = shared_text(email_key(str(customer["email"])))
     if fields["email"] == key:
         fields["email"] = key  # one string for the person everywhere
-    for name in PERSON_FIELDS:
-        fields[name] = shared_text(fields[name])
     return LiveRecord(
         address=Address(system, KIND, key),
         id=str(customer["id"]),

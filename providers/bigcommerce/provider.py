@@ -37,7 +37,8 @@ class BigCommerceProvider(BaseProvider):
     SUPPORTS: ClassVar[frozenset[str]] = frozenset({KIND})
     settings_model: ClassVar[type[BigCommerceSystem]] = BigCommerceSystem
     CONTACT_KIND: ClassVar[str | None] = KIND
-    FULL_READ_NEEDS_KEYS: ClassVar[bool] = False  # every customer of the store, paged
+    # A full read pages through every customer of the store: no key or id to be told.
+    FULL_READ_NEEDS_KEYS: ClassVar[bool] = False
 
     def __init__(self, name: str, settings: BigCommerceSystem, root: Path) -> None:
         super().__init__(name)

@@ -2,9 +2,10 @@
 
 The REST query's first page says how many records the whole read holds (`totalSize`). Under
 `bulk_read_threshold` the read goes on page by page (2,000 records a call); at or above it, the
-same SOQL runs as a query job whose CSV results come `bulk_query_max_records` records a call. CSV cells are
-turned back into the values the REST API gives (checkboxes as booleans, empty as null, datetimes
-as `...+0000`, parent fields nested under the relationship), so both reads yield the same records.
+same SOQL runs as a query job whose CSV results come `bulk_query_max_records` records a call. CSV
+cells are turned back into the values the REST API gives (checkboxes as booleans, empty as null,
+datetimes as `...+0000`, parent fields nested under the relationship), so both reads yield the same
+records.
 """
 
 from __future__ import annotations

@@ -58,9 +58,8 @@ class SalesforceProvider(BaseProvider):
     settings_model: ClassVar[type[SalesforceSystem]] = SalesforceSystem
     CONTACT_KIND: ClassVar[str | None] = "contact"
     HOLDS_IDS_OF_STORES: ClassVar[bool] = True
-    FULL_READ_NEEDS_KEYS: ClassVar[bool] = (
-        False  # a query of every contact and account in the filter
-    )
+    # A full read queries every contact and account in the filter: no key or id to be told.
+    FULL_READ_NEEDS_KEYS: ClassVar[bool] = False
     ACCOUNT_KIND: ClassVar[str | None] = "account"
 
     def __init__(

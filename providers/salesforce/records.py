@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,7 +54,7 @@ def to_live(
         elif name in DATE_FIELDS and isinstance(value, str):
             value = value[:10]
         elif name in PARENT_IDS and isinstance(value, str):
-            value = sys.intern(value)  # held once across the read, as the account's name is
+            value = shared_text(value)  # held once across the read, as the account's name is
         elif name in PERSON_FIELDS:
             value = shared_text(value)  # as the repo holds it: one string for both
         values[name] = value
@@ -67,7 +66,7 @@ def to_live(
         return LiveRecord(Address(system, kind, name), record_id, values, name, access)
     parent = record.get("Account")
     # Fifty contacts of an account each bring its name: held once (interned) across the read.
-    account = sys.intern(str(parent.get("Name") or "")) if isinstance(parent, Mapping) else ""
+    account = shared_text(str(parent.get("Name") or "")) if isinstance(parent, Mapping) else ""
     key = shared_text(email_key(str(values.get("email") or "")))
     if values.get("email") == key:
         values["email"] = key  # one string for the person everywhere
