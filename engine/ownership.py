@@ -22,6 +22,7 @@ from ..providers.contract import (
     Address,
     Change,
     DesiredRecord,
+    DesiredView,
     KeepIfSet,
     LiveRecord,
     Origin,
@@ -67,24 +68,32 @@ class UnmanagedAccess:
         }
 
 
+def declared_people(view: DesiredView) -> set[str]:
+    """Every contact key the repo lists, and every earlier key it names (`previously:`)."""
+    people = {c.key for _, c in view.contacts()}
+    people.update(old for _, c in view.contacts() for old in c.previously)
+    return people
+
+
 def find_unmanaged(
-    unmatched: Iterable[LiveRecord],
-    declared_accounts: set[str],
-    declared_people: set[str],
-    systems: Mapping[str, SystemInfo],
+    unmatched: Iterable[LiveRecord], view: DesiredView, systems: Mapping[str, SystemInfo]
 ) -> list[UnmanagedAccess]:
-    """The live records no desired record matched that grant access in a declared account."""
-    out: list[UnmanagedAccess] = []
+    """The live records no desired record matched that grant access in a declared account. The
+    repo's people are gathered only when such a record is found: most plans find none."""
+    accounts = {a.name for a in view.accounts}
+    found: list[LiveRecord] = []
     for record in unmatched:
-        if record.access not in ("active", "pending"):
+        if record.access not in ("active", "pending") or record.account not in accounts:
             continue
-        address = record.address
-        info = systems.get(address.system)
-        if info is None or address.kind != info.contact_kind:
-            continue
-        if record.account not in declared_accounts or address.key in declared_people:
-            continue
-        out.append(UnmanagedAccess(record.address, record.id, record.account, record.access))
+        info = systems.get(record.address.system)
+        if info is not None and record.address.kind == info.contact_kind:
+            found.append(record)
+    people = declared_people(view) if found else set()
+    out = [
+        UnmanagedAccess(r.address, r.id, r.account, r.access or "")
+        for r in found
+        if r.address.key not in people
+    ]
     return sorted(out, key=lambda u: (u.account, u.address.system, u.address.key))
 
 
@@ -146,35 +155,41 @@ def _plain(fields: Mapping[str, Any]) -> Mapping[str, Any]:
     return {n: v for n, v in fields.items() if type(v) not in _LATER_VALUES}
 
 
-def targets_and_origins(
+def moved_targets(records: Iterable[DesiredRecord], state: StateDocument) -> dict[str, str]:
+    """The target fingerprint of every present record whose target moves: the values it asks
+    for are not those state recorded storegate last set. Live values play no part."""
+    targets: dict[str, str] = {}
+    resources = state.resources
+    for want in records:
+        if want.intent != "present":
+            continue
+        target = fingerprint(_plain(want.fields))
+        address = str(want.address)
+        known = peek(resources, address)
+        if known is None or known.attributes.get(TARGET) != target:
+            targets[address] = target
+    return targets
+
+
+def drift_origins(
     pairs: Iterable[tuple[DesiredRecord, LiveRecord | None]],
     changes: Sequence[Change],
     state: StateDocument,
     same: Same,
-) -> tuple[dict[str, str], list[Change]]:
-    """The target fingerprint of every present record whose target moves, and each change with
-    its origin: drift when the live values are not what storegate last set, else the repo."""
-    targets: dict[str, str] = {}
+) -> list[Change]:
+    """Each change with its origin: drift when the live values are not what storegate last set,
+    else the repo. Only a record with a change has an origin to tell: the others are skipped."""
     drifted: set[Address] = set()
     changed = {c.address for c in changes}
-    """Only a record with a change has an origin to tell: the others' live values are not read."""
     resources = state.resources
     for want, have in pairs:
-        if want.intent != "present":
+        if have is None or want.intent != "present" or want.address not in changed:
             continue
+        known = peek(resources, str(want.address))
+        recorded = known.attributes.get(TARGET) if known is not None else None
         wanted = _plain(want.fields)
         target = fingerprint(wanted)
-        address = str(want.address)
-        known = peek(resources, address)
-        recorded = known.attributes.get(TARGET) if known is not None else None
-        if recorded != target:
-            targets[address] = target
-        if (
-            have is None
-            or want.address not in changed
-            or not isinstance(recorded, str)
-            or not _same_fields(recorded, target)
-        ):
+        if not isinstance(recorded, str) or not _same_fields(recorded, target):
             continue
         seen = {
             name: value
@@ -185,11 +200,10 @@ def targets_and_origins(
         held = fingerprint(seen)
         if held != recorded and held != target:
             drifted.add(want.address)
-    marked = [
+    return [
         replace(c, origin=Origin.DRIFT) if c.address in drifted and c.origin is Origin.REPO else c
         for c in changes
     ]
-    return targets, marked
 
 
 def mark_unmanaged(changes: Sequence[Change], people: set[str]) -> list[Change]:

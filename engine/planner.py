@@ -6,7 +6,7 @@ own live records, and adds its own warnings and extra changes through the contra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from ..engine import manual
@@ -16,6 +16,7 @@ from ..providers.contract import (
     Change,
     DesiredContext,
     DesiredRecord,
+    DesiredView,
     LiveRecord,
     ManagedResource,
     PlanWarning,
@@ -32,18 +33,18 @@ from .order import topological
 from .ownership import (
     UnmanagedAccess,
     check_identity,
+    declared_people,
+    drift_origins,
     find_unmanaged,
     mark_unmanaged,
-    targets_and_origins,
+    moved_targets,
     undeclared_accounts,
 )
 from .plan import ManagedRecord, Plan
+from .reads import EarlyReads, ReadProgress, read_one
 from .safety import assess, warnings
 from .sources import SourceLines
 from .view import desired_view
-
-ReadProgress = Callable[[str, int | None], None]
-"""Told (system, None) as a system's read starts and (system, records read) as it ends."""
 
 
 def make_plan(
@@ -57,24 +58,42 @@ def make_plan(
     systems = {name: provider.info() for name, provider in providers.items()}
     for provider in providers.values():
         provider.check()
+    early = EarlyReads(providers, early_scopes(view, state, systems), progress).start()
+    try:
+        return _plan(desired, view, state, providers, systems, early, progress)
+    except BaseException:
+        early.abandon()
+        raise
+
+
+def _plan(
+    desired: DesiredState,
+    view: DesiredView,
+    state: StateDocument,
+    providers: Mapping[str, Provider],
+    systems: Mapping[str, SystemInfo],
+    early: EarlyReads,
+    progress: ReadProgress | None,
+) -> Plan:
+    # While the early reads run: everything that needs only the repo and the state.
     # The context (a managed resource per state record) is made again only for a takeover.
     records = _desired(providers, DesiredContext(view, _managed(state), systems), desired)
-    live: list[LiveRecord] = []
-    scopes = scopes_for(records, state, systems)
-    for name, provider in providers.items():
-        if progress is not None:
-            progress(name, None)
+    late = scopes_for(records, state, {n: i for n, i in systems.items() if i.full_read_needs_keys})
+    targets = moved_targets(records, state)
+    accounts = {a.name for a in view.accounts}
+    forget = tuple(sorted(undeclared(declared_people(view), accounts, state)))
+    managed_contacts = _managed_people(state, records)
+    lines = SourceLines(view)
+
+    read = early.records()
+    for name in list(late):
         # Each scope (every key and id of the repo) is dropped once its system is read.
-        read = provider.read(scopes.pop(name))
-        live.extend(read)
-        if progress is not None:
-            progress(name, len(read))
+        read[name] = read_one(name, providers[name], late.pop(name), progress)
+    live = [record for name in providers for record in read.pop(name)]
+    del read
 
     matches, unmatched = match_all(records, live)
-    declared_accounts = {a.name for a in view.accounts}
-    declared_people = {c.key for _, c in view.contacts()}
-    declared_people.update(old for _, c in view.contacts() for old in c.previously)
-    unmanaged = find_unmanaged(unmatched, declared_accounts, declared_people, systems)
+    unmanaged = find_unmanaged(unmatched, view, systems)
     exclusive = {a.name for a in view.accounts if a.exclusive}
     takeover = {u.address.key for u in unmanaged if u.account in exclusive}
     if takeover:
@@ -86,29 +105,25 @@ def make_plan(
         ]
         context = DesiredContext(view, [*_managed(state), *adopted], systems)
         records = _desired(providers, context, desired)
+        targets = moved_targets(records, state)
+        managed_contacts = _managed_people(state, records)
         matches, unmatched = match_all(records, live)
     crm_only = undeclared_accounts(unmatched, systems)
-    forget = tuple(sorted(undeclared(declared_people, declared_accounts, state)))
-    # Held until the plan is made, these would top its peak: a set entry per contact.
-    del unmatched, declared_people, declared_accounts
+    del unmatched
 
     def compare(system: str, name: str, want: object, have: object) -> bool:
         return providers[system].same_value(name, want, have)
 
-    lines = SourceLines(view)
     changes = diff(records, live, compare=compare, matches=matches, locate=lines.of_record)
     changes = _provider_hooks(changes, records, live, providers)
     by_hand = {c.address for c in changes if c.action is Action.MANUAL}
     seen_live = {str(r.address): r for r in live if r.address in by_hand}
     changes = manual.track(changes, state, seen_live, providers)
-    targets, changes = targets_and_origins(
-        ((m.desired, m.live) for m in matches), changes, state, compare
-    )
+    changes = drift_origins(((m.desired, m.live) for m in matches), changes, state, compare)
     changes = lines.located(mark_unmanaged(changes, takeover))
     plan_warnings: list[PlanWarning] = [_rule_warning(p) for p in desired.warnings]
     for provider in providers.values():
         plan_warnings.extend(provider.plan_warnings(records, live))
-    managed_contacts = _managed_people(state, records)
     del records, live  # the last readers are above: `kept` releases them as it is made
     kept = _kept(matches)
     if _fresh(state) and kept:
@@ -129,6 +144,20 @@ def make_plan(
     )
     report = assess(plan, desired.config.safety)
     return replace(plan, warnings=(*warnings(report), *plan.warnings))
+
+
+def early_scopes(
+    view: DesiredView, state: StateDocument, systems: Mapping[str, SystemInfo]
+) -> dict[str, Scope]:
+    """The full reads that need no key or id, read while the repo is projected: each is told
+    every account the repo declares or the state manages."""
+    names = [name for name, info in systems.items() if not info.full_read_needs_keys]
+    if not names:
+        return {}
+    accounts = {a.name for a in view.accounts}
+    accounts.update(r.account for r in state.resources.values() if r.account)
+    known = frozenset(accounts)
+    return {name: Scope(accounts=known, full=True) for name in names}
 
 
 EMPTY_STATE = "SG-EMPTY-STATE"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from storegate.engine.diff import diff, match_records
-from storegate.engine.ownership import fingerprint, targets_and_origins
+from storegate.engine.ownership import drift_origins, fingerprint
 from storegate.providers.contract import Address, DesiredRecord, LiveRecord
 from storegate.state.base import ResourceState, StateDocument
 from storegate.state.local import LocalStateBackend
@@ -80,7 +80,7 @@ def _ownership_work(size: int) -> int:
             record.account,
             {"target": fingerprint(dict(record.fields))},  # storegate set these values last
         )
-    targets_and_origins([(m.desired, m.live) for m in matches], changes, state, counter)
+    drift_origins([(m.desired, m.live) for m in matches], changes, state, counter)
     return counter.calls
 
 

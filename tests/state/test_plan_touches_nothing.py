@@ -3,8 +3,8 @@ count them touched, or the next write would journal (and hold in memory) the who
 
 from __future__ import annotations
 
-from storegate.engine.ownership import fingerprint, targets_and_origins
-from storegate.providers.contract import Address, DesiredRecord, LiveRecord
+from storegate.engine.ownership import fingerprint, moved_targets
+from storegate.providers.contract import Address, DesiredRecord
 from storegate.state.base import ResourceState, StateDocument
 from storegate.state.tracked import TrackedResources, peek
 
@@ -35,12 +35,10 @@ def test_peek_reads_without_touching_and_get_still_touches() -> None:
 def test_working_out_targets_touches_no_resource() -> None:
     resources = _resources(50)
     state = StateDocument("l", 3, resources)
-    pairs = []
-    for i in range(50):
-        address = Address("crm", "contact", f"p{i}@example.com")
-        want = DesiredRecord(address, "Acme", "present", {"email": address.key})
-        have = LiveRecord(address, f"id{i}", {"email": address.key})
-        pairs.append((want, have))
-    targets, _ = targets_and_origins(pairs, [], state, lambda *_: True)
-    assert targets == {}, "every target is the recorded one"
+    records = [
+        DesiredRecord(address, "Acme", "present", {"email": address.key})
+        for i in range(50)
+        if (address := Address("crm", "contact", f"p{i}@example.com"))
+    ]
+    assert moved_targets(records, state) == {}, "every target is the recorded one"
     assert resources.touched == set()
