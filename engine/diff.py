@@ -56,20 +56,33 @@ def match_all(
     desired: Iterable[DesiredRecord], live: Iterable[LiveRecord]
 ) -> tuple[list[Match], list[LiveRecord]]:
     """`match_records`, and the live records no desired record matched (the few the ownership
-    checks look at, found without a set of every matched id)."""
+    checks look at, found without a set of every matched id). Records come in runs of one system
+    and kind: the index of a kind is looked up as a run starts, not per record."""
     indexes: dict[tuple[str, str], _Index] = {}
+    kind: tuple[str, str] | None = None
+    index: _Index | None = None
     for record in live:
         address = record.address
-        index = indexes.get((address.system, address.kind))
-        if index is None:
-            index = indexes[(address.system, address.kind)] = _Index()
+        if (
+            index is None
+            or kind is None
+            or address.system is not kind[0]
+            or address.kind is not kind[1]
+        ):
+            kind = (address.system, address.kind)
+            index = indexes.get(kind)
+            if index is None:
+                index = indexes[kind] = _Index()
         index.by_id[record.id] = record
         index.by_key.setdefault(address.key, record)
     matches: list[Match] = []
+    kind = index = None
     for want in desired:
-        index = indexes.get((want.address.system, want.address.kind))
-        found = None if index is None else index.take(want)
-        matches.append(Match(want, found))
+        address = want.address
+        if kind is None or address.system is not kind[0] or address.kind is not kind[1]:
+            kind = (address.system, address.kind)
+            index = indexes.get(kind)
+        matches.append(Match(want, None if index is None else index.take(want)))
     unmatched = [record for index in indexes.values() for record in index.by_id.values()]
     return matches, unmatched
 
@@ -107,10 +120,21 @@ class Resolver:
         self._present: dict[tuple[str, str], dict[Address, Match]] = {}
         """Present records by address, indexed per system and kind as Refs first point there:
         most Refs point at a few accounts, and records no Ref points at are never indexed."""
+        self._resolved: dict[int, tuple[Ref, Any]] = {}
 
     def resolve(self, value: Any) -> Any:
         if not isinstance(value, Ref):
             return value
+        # A Ref object is most often shared (every contact of an account holds its account's):
+        # each is resolved once. The Ref is kept beside its value, so its id is never reused.
+        known = self._resolved.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        resolved = self._resolve(value)
+        self._resolved[id(value)] = (value, resolved)
+        return resolved
+
+    def _resolve(self, value: Ref) -> Any:
         address = value.address
         found = self._of_kind(address.system, address.kind).get(address)
         if found is None or found.live is None:
@@ -158,14 +182,38 @@ def diff(
     found = matches if matches is not None else match_records(desired, live)
     resolver = Resolver(found)
     changes: list[Change] = []
+    resolve = resolver.resolve
+    records: dict[Address, DesiredRecord] = {}
     for match in found:
-        changes.extend(_changes_for(match, resolver, compare, locate))
-    changed = {c.address for c in changes}
-    records = {m.desired.address: m.desired for m in found if m.desired.address in changed}
+        want, have = match.desired, match.live
+        if have is not None and _unchanged(want, have, resolve):
+            continue
+        made = _changes_for(match, resolver, compare, locate)
+        if made:
+            changes.extend(made)
+            records[want.address] = want
     return topological(_with_dependencies(changes, records))
 
 
 _PLAIN_TYPES = frozenset({str, bool, int})
+
+
+def _unchanged(want: DesiredRecord, have: LiveRecord, resolve: Callable[[Any], Any]) -> bool:
+    """The usual record of a plan: present, and every field already equal (==, of the same type
+    where a Ref resolves) live. Anything else, or any doubt, is for `_changes_for` to judge."""
+    if want.intent != "present":
+        return False
+    get = have.fields.get
+    for name, value in want.fields.items():
+        before = get(name)
+        if before == value:
+            continue
+        if type(value) is not Ref:
+            return False
+        after = resolve(value)
+        if after != before or type(after) is not type(before) or type(after) not in _PLAIN_TYPES:
+            return False
+    return True
 
 
 def _field_changes(

@@ -200,7 +200,8 @@ def share_field_sets(file: AccountFile) -> None:
 
 def managed_fields(model: BaseModel, names: tuple[str, ...]) -> dict[str, Any]:
     """The fields among `names` the YAML sets (explicit null included); absent ones are unmanaged."""
-    return {n: getattr(model, n) for n in names if n in model.model_fields_set}
+    present = model.model_fields_set  # a property: asked once, not once per name
+    return {n: getattr(model, n) for n in names if n in present}
 
 
 # ---------------------------------------------------------------- the loaded repo

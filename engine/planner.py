@@ -6,7 +6,7 @@ own live records, and adds its own warnings and extra changes through the contra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from ..engine import manual
@@ -58,9 +58,9 @@ def make_plan(
     systems = {name: provider.info() for name, provider in providers.items()}
     for provider in providers.values():
         provider.check()
-    early = EarlyReads(providers, early_scopes(view, state, systems), progress).start()
+    early = EarlyReads(providers, early_scopes(view, state, systems), progress)
     try:
-        return _plan(desired, view, state, providers, systems, early, progress)
+        return _plan(desired, view, state, providers, systems, early.start(), progress)
     except BaseException:
         early.abandon()
         raise
@@ -77,7 +77,7 @@ def _plan(
 ) -> Plan:
     # While the early reads run: everything that needs only the repo and the state.
     # The context (a managed resource per state record) is made again only for a takeover.
-    records = _desired(providers, DesiredContext(view, _managed(state), systems), desired)
+    records = _desired(providers, DesiredContext(view, _managed(state), systems))
     late = scopes_for(records, state, {n: i for n, i in systems.items() if i.full_read_needs_keys})
     targets = moved_targets(records, state)
     accounts = {a.name for a in view.accounts}
@@ -85,7 +85,7 @@ def _plan(
     managed_contacts = _managed_people(state, records)
     lines = SourceLines(view)
 
-    read = early.records()
+    read = dict(early.landed())
     for name in list(late):
         # Each scope (every key and id of the repo) is dropped once its system is read.
         read[name] = read_one(name, providers[name], late.pop(name), progress)
@@ -98,13 +98,13 @@ def _plan(
     takeover = {u.address.key for u in unmanaged if u.account in exclusive}
     if takeover:
         # Revoke them as if state had managed them: every system's record of those people.
-        adopted = [
+        taken = [
             ManagedResource(r.address, r.id, r.account or _account_of(r, unmanaged))
             for r in live
             if r.key in takeover and r.kind == systems[r.system].contact_kind
         ]
-        context = DesiredContext(view, [*_managed(state), *adopted], systems)
-        records = _desired(providers, context, desired)
+        context = DesiredContext(view, [*_managed(state), *taken], systems)
+        records = _desired(providers, context)
         targets = moved_targets(records, state)
         managed_contacts = _managed_people(state, records)
         matches, unmatched = match_all(records, live)
@@ -117,7 +117,7 @@ def _plan(
     changes = diff(records, live, compare=compare, matches=matches, locate=lines.of_record)
     changes = _provider_hooks(changes, records, live, providers)
     by_hand = {c.address for c in changes if c.action is Action.MANUAL}
-    seen_live = {str(r.address): r for r in live if r.address in by_hand}
+    seen_live = {str(r.address): r for r in live if r.address in by_hand} if by_hand else {}
     changes = manual.track(changes, state, seen_live, providers)
     changes = drift_origins(((m.desired, m.live) for m in matches), changes, state, compare)
     changes = lines.located(mark_unmanaged(changes, takeover))
@@ -125,7 +125,7 @@ def _plan(
     for provider in providers.values():
         plan_warnings.extend(provider.plan_warnings(records, live))
     del records, live  # the last readers are above: `kept` releases them as it is made
-    kept = _kept(matches)
+    kept, adopted = _kept(matches, state.resources)
     if _fresh(state) and kept:
         plan_warnings.insert(0, _empty_state_warning(len(kept), bool(exclusive)))
     plan = Plan(
@@ -139,7 +139,7 @@ def _plan(
         repo=desired.config.repo,
         unmanaged=tuple(u for u in unmanaged if u.address.key not in takeover),
         undeclared_accounts=crm_only,
-        adopted=tuple(sorted(a for k in kept if (a := str(k.address)) not in state.resources)),
+        adopted=tuple(sorted(adopted)),
         targets=tuple(sorted(targets.items())),
     )
     report = assess(plan, desired.config.safety)
@@ -189,26 +189,31 @@ def _managed(state: StateDocument) -> list[ManagedResource]:
     ]
 
 
-def _desired(
-    providers: Mapping[str, Provider], context: DesiredContext, desired: DesiredState
-) -> list[DesiredRecord]:
+def _desired(providers: Mapping[str, Provider], context: DesiredContext) -> list[DesiredRecord]:
     records: list[DesiredRecord] = []
     for provider in providers.values():
         records.extend(provider.desired(context))
     return records
 
 
-def _kept(matches: list[Match]) -> tuple[ManagedRecord, ...]:
-    """The present records that exist live, as the plan keeps them. `matches` is emptied as it
-    is read: each pair, and with it the desired and live records nothing else holds any more, is
-    freed as its entry is made, so the plan's peak never holds the records and the list at once."""
+def _kept(
+    matches: list[Match], known: Container[str]
+) -> tuple[tuple[ManagedRecord, ...], list[str]]:
+    """The present records that exist live, as the plan keeps them, and the addresses of those
+    `known` (state) does not hold yet: adopted. `matches` is emptied as it is read: each pair, and
+    with it the desired and live records nothing else holds any more, is freed as its entry is
+    made, so the plan's peak never holds the records and the list at once."""
     kept: list[ManagedRecord] = []
+    adopted: list[str] = []
     matches.reverse()
     while matches:
         match = matches.pop()
-        if match.desired.intent == "present" and match.live is not None:
-            kept.append(ManagedRecord(match.desired.address, match.live.id, match.desired.account))
-    return tuple(kept)
+        want = match.desired
+        if want.intent == "present" and match.live is not None:
+            kept.append(ManagedRecord(want.address, match.live.id, want.account))
+            if (address := str(want.address)) not in known:
+                adopted.append(address)
+    return tuple(kept), adopted
 
 
 def _account_of(record: LiveRecord, unmanaged: Sequence[UnmanagedAccess]) -> str:

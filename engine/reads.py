@@ -10,8 +10,9 @@ same as a plan that reads everything after projecting.
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from ..providers.contract import LiveRecord, Provider, Scope
 from .malloc_arena import use_one_malloc_arena
@@ -32,9 +33,11 @@ def read_one(
 
 
 class EarlyReads:
-    """Reads `scopes` (system -> scope) on a daemon thread, in the order given. A daemon, and
-    never waited for once abandoned: a plan that fails or is stopped by a signal ends at once,
-    and a read left in flight changes nothing (its result and its progress are dropped)."""
+    """Reads `scopes` (system -> scope) on a daemon thread, in the order given; `landed` hands
+    each system's records to the caller's thread as its read ends, so the caller can work on
+    them while the next system is read. A daemon, and never waited for once abandoned: a plan that
+    fails or is stopped by a signal ends at once, and a read left in flight changes nothing (its
+    result and its progress are dropped)."""
 
     def __init__(
         self,
@@ -45,8 +48,9 @@ class EarlyReads:
         self._providers = providers
         self._scopes = scopes
         self._progress = progress
-        self._read: dict[str, list[LiveRecord]] = {}
-        self._failure: BaseException | None = None
+        self._landed: queue.SimpleQueue[tuple[str, list[LiveRecord]] | BaseException | None] = (
+            queue.SimpleQueue()
+        )
         self._abandoned = False
         self._reporting = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="storegate-read", daemon=True)
@@ -55,6 +59,8 @@ class EarlyReads:
         if self._scopes:
             use_one_malloc_arena()
             self._thread.start()
+        else:
+            self._landed.put(None)
         return self
 
     def _run(self) -> None:
@@ -64,22 +70,23 @@ class EarlyReads:
                     return
                 # Each scope is dropped once its system is read.
                 scope = self._scopes.pop(name)
-                self._read[name] = read_one(name, self._providers[name], scope, self._report)
-        except BaseException as failure:  # handed to the caller's thread by `records`
-            self._failure = failure
+                self._landed.put((name, read_one(name, self._providers[name], scope, self._report)))
+        except BaseException as failure:  # raised on the caller's thread by `landed`
+            self._landed.put(failure)
+        finally:
+            self._landed.put(None)
 
     def _report(self, name: str, records: int | None) -> None:
         with self._reporting:
             if self._progress is not None and not self._abandoned:
                 self._progress(name, records)
 
-    def records(self) -> dict[str, list[LiveRecord]]:
-        """Every system's records, once all are read; a read's error is raised here."""
-        if self._thread.ident is not None:
-            self._thread.join()
-        if self._failure is not None:
-            raise self._failure
-        return self._read
+    def landed(self) -> Iterator[tuple[str, list[LiveRecord]]]:
+        """Each system's records as its read ends, in order; a read's error is raised here."""
+        while (item := self._landed.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
 
     def abandon(self) -> None:
         """The plan stops before it used the reads: no read starts or reports any more."""

@@ -332,7 +332,9 @@ class SystemInfo:
     full_read_needs_keys: bool = True
     """Whether a full read (a plan's) is told every key and id the repo and state name. False for a
     system whose full read finds all its records through its own filter: its scope then lists none
-    (two sets of 100,000s of entries, made and held for nothing)."""
+    (two sets of 100,000s of entries, made and held for nothing), and the plan reads it on a worker
+    thread while the providers project the repo. Such a provider's `read` must not rely on its
+    `desired` having run, nor share with it state either one changes."""
 
 
 @dataclass(frozen=True)

@@ -158,13 +158,20 @@ class SalesforceProvider(BaseProvider):
         self, desired: Sequence[DesiredRecord], live: Sequence[LiveRecord]
     ) -> list[PlanWarning]:
         """Seed 000's trap: a revoked contact left Active with an email gets its store account back."""
-        contacts = {r.address: r for r in live if r.system == self.name and r.kind == "contact"}
+        revoked = [
+            record
+            for record in desired
+            if record.access == "revoked"
+            and record.system == self.name
+            and record.kind == "contact"
+            and record.fields.get("contact_status") != "Deactivated"
+        ]
+        if not revoked:
+            return []
+        wanted = {record.address for record in revoked}
+        contacts = {r.address: r for r in live if r.address in wanted}
         out: list[PlanWarning] = []
-        for record in desired:
-            if record.system != self.name or record.kind != "contact":
-                continue
-            if record.access != "revoked" or record.fields.get("contact_status") == "Deactivated":
-                continue
+        for record in revoked:
             found = contacts.get(record.address)
             advice = recreation_risk(found, self.fields) if found is not None else None
             if advice:

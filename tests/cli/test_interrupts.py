@@ -103,3 +103,22 @@ def test_a_second_signal_stops_at_once_and_state_stays_consistent(slow_repo: Cli
     assert rerun.returncode == 0, rerun.stderr
     assert len(users_live(slow_repo)) == BUYERS
     assert slow_repo.run("plan", "--detailed-exitcode").returncode == 0
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_during_a_plan_read_stops_it_at_once(
+    cli_repo: CliRepo, signum: signal.Signals, code: int
+) -> None:
+    """The read runs on the plan's worker thread (its store needs no keys): the signal still
+    stops the plan at once, not when the read in flight ends."""
+    cli_repo.store.update({"read_seconds": 60, "full_read_needs_keys": False})
+    cli_repo.write({"acme": account("Acme", person("buyer@acme.example"))})
+    process = cli_repo.popen("plan", env=CI)
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    assert line.startswith("Reading store"), line
+    began = time.monotonic()
+    process.send_signal(signum)
+    returncode, _, _ = finish(process)
+    assert returncode == code
+    assert time.monotonic() - began < 30, "the plan waited for the read in flight"

@@ -43,5 +43,8 @@ def test_the_kept_records_are_made_while_the_matches_are_let_go() -> None:
         Match(missing, None),
         Match(absent, LiveRecord(absent.address, "3", {})),
     ]
-    assert _kept(matches) == (ManagedRecord(present.address, "1", "X"),)
+    kept, adopted = _kept(matches, {str(present.address)})
+    assert kept == (ManagedRecord(present.address, "1", "X"),)
+    assert adopted == [], "state already holds it"
     assert matches == []
+    assert _kept([Match(present, live)], set())[1] == [str(present.address)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -37,6 +38,7 @@ from storegate.providers.contract import (
     LiveRecord,
     ManualStep,
     Scope,
+    SystemInfo,
     email_key,
 )
 from storegate.providers.settings import Strict
@@ -54,6 +56,10 @@ class MemorySettings(Strict):
     fail: list[str] = Field(default_factory=list, description="user keys whose writes fail")
     batch_size: int = 2
     batch_seconds: float = Field(0.0, description="how long each write batch takes (slow stores)")
+    read_seconds: float = Field(0.0, description="how long a read takes (slow stores)")
+    full_read_needs_keys: bool = Field(
+        True, description="False: the plan reads this store while it projects the repo"
+    )
 
 
 class MemoryOptions(Strict):
@@ -105,6 +111,9 @@ class MemoryProvider(BaseProvider):
         super().__init__(name)
         self.settings = settings
         self.world = World(settings, root)
+
+    def info(self) -> SystemInfo:
+        return replace(super().info(), full_read_needs_keys=self.settings.full_read_needs_keys)
 
     def check(self) -> None:
         self.world.calls += 1
@@ -203,6 +212,8 @@ class MemoryProvider(BaseProvider):
 
     def read(self, scope: Scope) -> list[LiveRecord]:
         self.world.calls += 1
+        if self.settings.read_seconds:
+            time.sleep(self.settings.read_seconds)
         data = self.world.load()
         out: list[LiveRecord] = []
         for raw in data[COMPANY].values():
