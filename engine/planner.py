@@ -85,7 +85,7 @@ def _plan(
     managed_contacts = _managed_people(state, records)
     lines = SourceLines(view)
 
-    read = dict(early.landed())
+    read = early.records()
     for name in list(late):
         # Each scope (every key and id of the repo) is dropped once its system is read.
         read[name] = read_one(name, providers[name], late.pop(name), progress)

@@ -119,20 +119,20 @@ def test_a_projection_that_fails_ends_the_plan_without_waiting_for_the_read(repo
     assert told == [("one", None)]
 
 
-def test_reads_report_progress_one_system_at_a_time_and_land_in_order() -> None:
+def test_reads_report_progress_one_system_at_a_time_in_order() -> None:
     told: list[tuple[str, int | None]] = []
     reads = EarlyReads(
         {"a": Counted(2), "b": Counted(3)},  # type: ignore[dict-item]
         {"a": Scope(), "b": Scope()},
         lambda system, records: told.append((system, records)),
     )
-    landed = [(name, len(records)) for name, records in reads.start().landed()]
-    assert landed == [("a", 2), ("b", 3)]
+    read = reads.start().records()
+    assert [(name, len(records)) for name, records in read.items()] == [("a", 2), ("b", 3)]
     assert told == [("a", None), ("a", 2), ("b", None), ("b", 3)]
 
 
-def test_no_early_read_lands_nothing() -> None:
-    assert list(EarlyReads({}, {}, None).start().landed()) == []
+def test_no_early_read_reads_nothing() -> None:
+    assert EarlyReads({}, {}, None).start().records() == {}
 
 
 class Counted:
