@@ -56,35 +56,56 @@ def match_all(
     desired: Iterable[DesiredRecord], live: Iterable[LiveRecord]
 ) -> tuple[list[Match], list[LiveRecord]]:
     """`match_records`, and the live records no desired record matched (the few the ownership
-    checks look at, found without a set of every matched id). Records come in runs of one system
-    and kind: the index of a kind is looked up as a run starts, not per record."""
-    indexes: dict[tuple[str, str], _Index] = {}
-    kind: tuple[str, str] | None = None
-    index: _Index | None = None
-    for record in live:
-        address = record.address
-        if (
-            index is None
-            or kind is None
-            or address.system is not kind[0]
-            or address.kind is not kind[1]
-        ):
-            kind = (address.system, address.kind)
-            index = indexes.get(kind)
-            if index is None:
-                index = indexes[kind] = _Index()
-        index.by_id[record.id] = record
-        index.by_key.setdefault(address.key, record)
-    matches: list[Match] = []
-    kind = index = None
-    for want in desired:
-        address = want.address
-        if kind is None or address.system is not kind[0] or address.kind is not kind[1]:
-            kind = (address.system, address.kind)
-            index = indexes.get(kind)
-        matches.append(Match(want, None if index is None else index.take(want)))
-    unmatched = [record for index in indexes.values() for record in index.by_id.values()]
-    return matches, unmatched
+    checks look at, found without a set of every matched id)."""
+    index = LiveIndex()
+    index.add(live)
+    return index.take(desired), index.unmatched()
+
+
+class LiveIndex:
+    """The live records by system and kind (by id and by key), as reads land; desired records
+    take their live record from it, each live record once. Records come in runs of one system and
+    kind: the index of a kind is looked up as a run starts, not per record."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[tuple[str, str], _Index] = {}
+
+    def add(self, live: Iterable[LiveRecord]) -> None:
+        indexes = self._kinds
+        kind: tuple[str, str] | None = None
+        index: _Index | None = None
+        for record in live:
+            address = record.address
+            if (
+                index is None
+                or kind is None
+                or address.system is not kind[0]
+                or address.kind is not kind[1]
+            ):
+                kind = (address.system, address.kind)
+                index = indexes.get(kind)
+                if index is None:
+                    index = indexes[kind] = _Index()
+            index.by_id[record.id] = record
+            index.by_key.setdefault(address.key, record)
+
+    def take(self, desired: Iterable[DesiredRecord]) -> list[Match]:
+        """Each desired record with its live record, which leaves the index."""
+        indexes = self._kinds
+        matches: list[Match] = []
+        kind: tuple[str, str] | None = None
+        index: _Index | None = None
+        for want in desired:
+            address = want.address
+            if kind is None or address.system is not kind[0] or address.kind is not kind[1]:
+                kind = (address.system, address.kind)
+                index = indexes.get(kind)
+            matches.append(Match(want, None if index is None else index.take(want)))
+        return matches
+
+    def unmatched(self) -> list[LiveRecord]:
+        """The live records nothing took."""
+        return [record for index in self._kinds.values() for record in index.by_id.values()]
 
 
 class _Index:
@@ -169,6 +190,13 @@ def own_source(record: DesiredRecord) -> str | None:
     return None if record.source is None else f"{record.source.path}:{record.source.line}"
 
 
+def unsettled(found: Iterable[Match], resolver: Resolver) -> list[Match]:
+    """The matches not already as the repo says, as far as `resolver` can tell: a plan asks as
+    each system's records land, and a Ref to a system not read yet leaves its record unsettled."""
+    resolve = resolver.resolve
+    return [m for m in found if m.live is None or not _unchanged(m.desired, m.live, resolve)]
+
+
 def diff(
     desired: Sequence[DesiredRecord],
     live: Sequence[LiveRecord],
@@ -176,15 +204,17 @@ def diff(
     compare: Compare = default_compare,
     matches: Sequence[Match] | None = None,
     locate: Locate = own_source,
+    examine: Iterable[Match] | None = None,
 ) -> list[Change]:
     """The changes that make `live` what `desired` says, in an order that respects every edge.
-    `locate` names where the YAML asks for a record ("path:line"), asked only of changed ones."""
+    `locate` names where the YAML asks for a record ("path:line"), asked only of changed ones.
+    `examine`: the matches that may have a change, when the others are known settled."""
     found = matches if matches is not None else match_records(desired, live)
     resolver = Resolver(found)
     changes: list[Change] = []
     resolve = resolver.resolve
     records: dict[Address, DesiredRecord] = {}
-    for match in found:
+    for match in found if examine is None else examine:
         want, have = match.desired, match.live
         if have is not None and _unchanged(want, have, resolve):
             continue

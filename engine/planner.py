@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import replace
+from itertools import islice
 
 from ..engine import manual
 from ..providers.contract import (
@@ -27,7 +28,8 @@ from ..providers.contract import (
 )
 from ..state.base import StateDocument
 from .apply import JOURNAL
-from .diff import Match, diff, match_all
+from .diff import LiveIndex, Match, Resolver, diff, match_all, unsettled
+from .malloc import trim_malloc
 from .model import DesiredState
 from .order import topological
 from .ownership import (
@@ -85,14 +87,11 @@ def _plan(
     managed_contacts = _managed_people(state, records)
     lines = SourceLines(view)
 
-    read = early.records()
-    for name in list(late):
-        # Each scope (every key and id of the repo) is dropped once its system is read.
-        read[name] = read_one(name, providers[name], late.pop(name), progress)
-    live = [record for name in providers for record in read.pop(name)]
-    del read
+    live, matches, pending, unmatched = _read_and_match(records, providers, early, late, progress)
+    trim_malloc()
+    examine: list[Match] | None = pending
+    del pending
 
-    matches, unmatched = match_all(records, live)
     unmanaged = find_unmanaged(unmatched, view, systems)
     exclusive = {a.name for a in view.accounts if a.exclusive}
     takeover = {u.address.key for u in unmanaged if u.account in exclusive}
@@ -108,13 +107,17 @@ def _plan(
         targets = moved_targets(records, state)
         managed_contacts = _managed_people(state, records)
         matches, unmatched = match_all(records, live)
+        examine = None
     crm_only = undeclared_accounts(unmatched, systems)
     del unmatched
 
     def compare(system: str, name: str, want: object, have: object) -> bool:
         return providers[system].same_value(name, want, have)
 
-    changes = diff(records, live, compare=compare, matches=matches, locate=lines.of_record)
+    changes = diff(
+        records, live, compare=compare, matches=matches, locate=lines.of_record, examine=examine
+    )
+    del examine
     changes = _provider_hooks(changes, records, live, providers)
     by_hand = {c.address for c in changes if c.action is Action.MANUAL}
     seen_live = {str(r.address): r for r in live if r.address in by_hand} if by_hand else {}
@@ -194,6 +197,64 @@ def _desired(providers: Mapping[str, Provider], context: DesiredContext) -> list
     for provider in providers.values():
         records.extend(provider.desired(context))
     return records
+
+
+def _read_and_match(
+    records: Sequence[DesiredRecord],
+    providers: Mapping[str, Provider],
+    early: EarlyReads,
+    late: dict[str, Scope],
+    progress: ReadProgress | None,
+) -> tuple[list[LiveRecord], list[Match], list[Match], list[LiveRecord]]:
+    """Every system's live records; each desired record with its live record, in `records`'
+    order; the matches the diff must examine (the others are already as the repo says); the live
+    records nothing matched."""
+    spans = _spans(records)
+    index = LiveIndex()
+    read: dict[str, list[LiveRecord]] = {}
+    matched: dict[str, list[Match]] = {}
+    pending: list[Match] = []
+    for name, landed in early.landed():
+        # While the next system is read: this one's records matched, and those already as the
+        # repo says set aside (a Ref to a system not read yet leaves its record to the diff).
+        index.add(landed)
+        read[name] = landed
+        span = spans.get(name)
+        if span is not None:
+            matched[name] = found = index.take(islice(records, *span))
+            so_far = found if len(matched) == 1 else [m for f in matched.values() for m in f]
+            pending.extend(unsettled(found, Resolver(so_far)))
+    for name in list(late):
+        # Each scope (every key and id of the repo) is dropped once its system is read.
+        read[name] = read_one(name, providers[name], late.pop(name), progress)
+        index.add(read[name])
+    live = [record for name in providers for record in read.pop(name)]
+    matches: list[Match] = []
+    for name, span in spans.items() if spans else [("", (0, len(records)))]:
+        if name in matched:
+            matches.extend(matched.pop(name))
+            continue
+        found = index.take(islice(records, *span))
+        pending.extend(found)
+        matches.extend(found)
+    return live, matches, pending, index.unmatched()
+
+
+def _spans(records: Sequence[DesiredRecord]) -> dict[str, tuple[int, int]]:
+    """Where each system's records lie in `records`: one run per system, as each provider
+    projects its own. Empty if a system's records are not one run (each is then matched once
+    every system is read)."""
+    spans: dict[str, tuple[int, int]] = {}
+    start = 0
+    for position in range(1, len(records) + 1):
+        system = records[start].address.system
+        if position < len(records) and records[position].address.system == system:
+            continue
+        if system in spans:
+            return {}
+        spans[system] = (start, position)
+        start = position
+    return spans
 
 
 def _kept(

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from ..providers.contract import LiveRecord, Provider, Scope
-from .malloc_arena import use_one_malloc_arena
+from .malloc import use_one_malloc_arena
 
 ReadProgress = Callable[[str, int | None], None]
 """Told (system, None) as a system's read starts and (system, records read) as it ends."""
@@ -33,9 +33,10 @@ def read_one(
 
 
 class EarlyReads:
-    """Reads `scopes` (system -> scope) on a daemon thread, in the order given. A daemon, and
-    never waited for once abandoned: a plan that fails or is stopped by a signal ends at once, and
-    a read left in flight changes nothing (its result and its progress are dropped)."""
+    """Reads `scopes` (system -> scope) on a daemon thread, in the order given, each system's
+    records handed over as its read ends (`landed`). A daemon, and never waited for once
+    abandoned: a plan that fails or is stopped by a signal ends at once, and a read left in flight
+    changes nothing (its result and its progress are dropped)."""
 
     def __init__(
         self,
@@ -69,7 +70,7 @@ class EarlyReads:
                 # Each scope is dropped once its system is read.
                 scope = self._scopes.pop(name)
                 self._landed.put((name, read_one(name, self._providers[name], scope, self._report)))
-        except BaseException as failure:  # raised on the caller's thread by `records`
+        except BaseException as failure:  # raised on the caller's thread by `landed`
             self._landed.put(failure)
         finally:
             self._landed.put(None)
@@ -79,16 +80,14 @@ class EarlyReads:
             if self._progress is not None and not self._abandoned:
                 self._progress(name, records)
 
-    def records(self) -> dict[str, list[LiveRecord]]:
-        """Each system's records, once all are read; a read's error is raised here. A signal
-        still stops the plan while this waits."""
-        read: dict[str, list[LiveRecord]] = {}
+    def landed(self) -> Iterator[tuple[str, list[LiveRecord]]]:
+        """Each system's records as its read ends, in order: the caller works on one while the
+        next is read. A read's error is raised here; a signal still stops the plan while this
+        waits."""
         while (item := self._landed.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
-            name, records = item
-            read[name] = records
-        return read
+            yield item
 
     def abandon(self) -> None:
         """The plan stops before it used the reads: no read starts or reports any more."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storegate.engine.diff import diff, match_all
+from storegate.engine.diff import LiveIndex, Resolver, diff, match_all, unsettled
 from storegate.providers.contract import (
     Action,
     Address,
@@ -284,3 +284,44 @@ def test_each_live_record_is_matched_once_and_the_rest_are_listed_unmatched() ->
     assert [m.live for m in matches] == [pinned, None, renamed, None]
     assert sorted(r.id for r in unmatched) == ["003A", "003B", "003D"]
     assert other_kind in unmatched and same_key in unmatched and stranger in unmatched
+
+
+def test_records_settled_as_their_system_lands_leave_the_same_changes() -> None:
+    """A plan matches a system's records as its read lands and sets aside those already as the
+    repo says; a Ref to a system not read yet (the store's id written back) leaves its record
+    unsettled, for the diff that runs once every system is read."""
+    account = DesiredRecord(SF_ACCOUNT, "Acme", "present", {"name": "Acme"})
+    same = contact()
+    written_back = DesiredRecord(
+        Address("salesforce", "contact", "bob@acme.example"),
+        "Acme",
+        "present",
+        {"account_id": Ref(SF_ACCOUNT), "store_id": Ref(STORE, "id")},
+    )
+    customer = store()
+    desired = [account, same, written_back, customer]
+    crm_live = [
+        LiveRecord(SF_ACCOUNT, "001A", {"name": "Acme Old"}),
+        LiveRecord(SF_CONTACT, "003J", {"email": "jane@acme.example", "account_id": "001A"}),
+        LiveRecord(written_back.address, "003B", {"account_id": "001A", "store_id": "41"}),
+    ]
+    store_live = [LiveRecord(STORE, "42", {"email": "jane@acme.example"})]
+
+    index = LiveIndex()
+    index.add(crm_live)
+    crm = index.take(desired[:3])
+    pending = unsettled(crm, Resolver(crm))
+    assert [m.desired for m in pending] == [account, written_back], "renamed; Ref to the store"
+    index.add(store_live)
+    rest = index.take(desired[3:])
+    pending += rest
+    matches = crm + rest
+    live = crm_live + store_live
+    examined = diff(desired, live, compare=compare, matches=matches, examine=pending)
+    full = diff(desired, live, compare=compare)
+    assert examined == full
+    assert sorted((c.key, [f.after for f in c.fields]) for c in full) == [
+        ("Acme", ["Acme"]),
+        ("bob@acme.example", ["42"]),
+    ]
+    assert index.unmatched() == []

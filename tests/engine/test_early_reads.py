@@ -119,20 +119,20 @@ def test_a_projection_that_fails_ends_the_plan_without_waiting_for_the_read(repo
     assert told == [("one", None)]
 
 
-def test_reads_report_progress_one_system_at_a_time_in_order() -> None:
+def test_reads_report_progress_one_system_at_a_time_and_land_in_order() -> None:
     told: list[tuple[str, int | None]] = []
     reads = EarlyReads(
         {"a": Counted(2), "b": Counted(3)},  # type: ignore[dict-item]
         {"a": Scope(), "b": Scope()},
         lambda system, records: told.append((system, records)),
     )
-    read = reads.start().records()
-    assert [(name, len(records)) for name, records in read.items()] == [("a", 2), ("b", 3)]
+    landed = [(name, len(records)) for name, records in reads.start().landed()]
+    assert landed == [("a", 2), ("b", 3)]
     assert told == [("a", None), ("a", 2), ("b", None), ("b", 3)]
 
 
 def test_no_early_read_reads_nothing() -> None:
-    assert EarlyReads({}, {}, None).start().records() == {}
+    assert list(EarlyReads({}, {}, None).start().landed()) == []
 
 
 class Counted:
@@ -142,3 +142,16 @@ class Counted:
     def read(self, scope: Scope) -> list[Any]:
         del scope
         return [object()] * self._records
+
+
+def test_each_system_is_one_run_of_records_or_none_is_matched_early() -> None:
+    from storegate.engine.planner import _spans
+    from storegate.providers.contract import Address, DesiredRecord
+
+    def record(system: str, key: str) -> DesiredRecord:
+        return DesiredRecord(Address(system, "contact", key), "A", "present", {})
+
+    runs = [record("crm", "a"), record("crm", "b"), record("store", "a")]
+    assert _spans(runs) == {"crm": (0, 2), "store": (2, 3)}
+    assert _spans([*runs, record("crm", "c")]) == {}, "a system's records in two runs"
+    assert _spans([]) == {}
