@@ -88,7 +88,7 @@ def _plan(
     lines = SourceLines(view)
 
     live, matches, pending, unmatched = _read_and_match(records, providers, early, late, progress)
-    trim_malloc()
+    trim_malloc()  # the pages the reads' parsed buffers held, before the diff adds its changes
     examine: list[Match] | None = pending
     del pending
 
