@@ -3,8 +3,9 @@
 One arena for the whole process, before a plan starts its reader thread: glibc gives each thread
 that allocates its own malloc arena, and the reader fetches pages of hundreds of kilobytes and frees
 them; in an arena of its own, that freed memory stays mapped beside the main arena's instead of
-being reused by it (about 11 MB of a 100,000-contact plan's peak). The GIL lets one thread allocate
-at a time, so one arena costs no contention.
+being reused by it (about 11 MB of a 100,000-contact plan's peak). The GIL already lets one
+thread run Python at a time, so sharing one arena costs little (the setting stays for the
+process: an apply's HTTP worker threads share it too).
 
 A trim once the reads are done: the pages their parsed buffers held, freed but scattered among the
 records that stay, go back to the system before the diff adds its changes (about 5 MB at 100,000).
