@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from typing import Any
 
 M_ARENA_MAX = -8
 """glibc's mallopt parameter: the most arenas malloc may create."""
@@ -22,26 +23,26 @@ M_ARENA_MAX = -8
 
 def use_one_malloc_arena() -> bool:
     """Whether glibc accepted the setting (it applies to arenas made from now on)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    mallopt.restype = ctypes.c_int
-    return bool(mallopt(M_ARENA_MAX, 1))
+    mallopt = _glibc("mallopt", ctypes.c_int, ctypes.c_int)
+    return mallopt is not None and bool(mallopt(M_ARENA_MAX, 1))
 
 
 def trim_malloc() -> bool:
     """Give the pages malloc holds free back to the system (glibc's malloc_trim): after a plan's
     reads, the pages of the buffers they parsed, scattered among the records that stay."""
+    malloc_trim = _glibc("malloc_trim", ctypes.c_size_t)
+    return malloc_trim is not None and bool(malloc_trim(0))
+
+
+def _glibc(name: str, *argtypes: type[ctypes._SimpleCData[Any]]) -> Any:
+    """The C library's function `name` returning an int, or None off Linux or where the C library
+    has no such function (musl has neither of these)."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
-        malloc_trim = ctypes.CDLL(None).malloc_trim
+        function = getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):
-        return False
-    malloc_trim.argtypes = (ctypes.c_size_t,)
-    malloc_trim.restype = ctypes.c_int
-    return bool(malloc_trim(0))
+        return None
+    function.argtypes = argtypes
+    function.restype = ctypes.c_int
+    return function
